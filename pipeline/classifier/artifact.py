@@ -1,0 +1,75 @@
+"""The trained artifact in the model directory: built on first use, rebuilt when assets change."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import tempfile
+from datetime import UTC, datetime
+from pathlib import Path
+
+import joblib
+
+from pipeline.classifier.corpus import Labeled, corpus_files, load_jsonl
+from pipeline.classifier.model import GapClassifier
+from pipeline.classifier.tokenize import Tokenizer
+
+log = logging.getLogger(__name__)
+
+ARTIFACT = "gap_classifier.joblib"
+CARD = "model.json"
+# Bump when features or model change, so old artifacts are rebuilt rather than misread.
+FEATURE_VERSION = "1"
+
+
+def tokenizer_for(assets_dir: Path) -> Tokenizer:
+    return Tokenizer(assets_dir / "userdict.txt", assets_dir / "stopwords.txt")
+
+
+def fingerprint(assets_dir: Path, extra: list[Labeled] | None = None) -> str:
+    digest = hashlib.sha256(FEATURE_VERSION.encode())
+    for path in [*corpus_files(assets_dir), assets_dir / "userdict.txt", assets_dir / "stopwords.txt"]:
+        if path.exists():
+            digest.update(path.name.encode())
+            digest.update(path.read_bytes())
+    for record in extra or []:
+        digest.update(f"{record.text}\x1f{record.gap}\x1f{record.dimension}\n".encode())
+    return "gapclf-" + digest.hexdigest()[:12]
+
+
+def train(assets_dir: Path, extra: list[Labeled] | None = None) -> GapClassifier:
+    records = load_jsonl(corpus_files(assets_dir)) + list(extra or [])
+    if not records:
+        raise FileNotFoundError(f"no labeled texts under {assets_dir / 'corpus'}")
+    version = fingerprint(assets_dir, extra)
+    return GapClassifier(version, tokenizer_for(assets_dir)).fit(records)
+
+
+def save(model: GapClassifier, model_dir: Path, n_texts: int) -> None:
+    model_dir.mkdir(parents=True, exist_ok=True)
+    # Write then rename, so a worker never loads a half-written artifact.
+    with tempfile.NamedTemporaryFile(dir=model_dir, suffix=".tmp", delete=False) as tmp:
+        joblib.dump(model, tmp)
+    os.replace(tmp.name, model_dir / ARTIFACT)
+    card = {"model_version": model.version, "trained_at": datetime.now(UTC).isoformat(),
+            "texts": n_texts}
+    (model_dir / CARD).write_text(json.dumps(card, indent=2), encoding="utf-8")
+
+
+def load(model_dir: Path, assets_dir: Path) -> GapClassifier:
+    model: GapClassifier = joblib.load(model_dir / ARTIFACT)
+    model.tokenizer = tokenizer_for(assets_dir)
+    return model
+
+
+def load_or_build(model_dir: Path, assets_dir: Path) -> GapClassifier:
+    """Load the artifact; build it first when it is missing."""
+    if (model_dir / ARTIFACT).exists():
+        return load(model_dir, assets_dir)
+    log.info("no trained classifier in %s: training one from %s", model_dir, assets_dir)
+    records = load_jsonl(corpus_files(assets_dir))
+    model = train(assets_dir)
+    save(model, model_dir, len(records))
+    return model

@@ -1,0 +1,100 @@
+"""The gap classifier: jieba word n-grams + character n-grams → linear models for gap and dimension."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from scipy.sparse import csr_matrix, hstack
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.linear_model import LogisticRegression
+
+from pipeline.classifier.corpus import Labeled
+from pipeline.classifier.tokenize import Tokenizer, normalize
+
+NO_DIMENSION = "none"
+# Gaps for which no SERVQUAL dimension is predicted (labeling guide: null).
+_DIMENSIONLESS = frozenset({"not_complaint"})
+
+
+@dataclass(frozen=True)
+class Prediction:
+    gap: str
+    gap_confidence: float
+    dimension: str | None
+    dimension_confidence: float
+    model_version: str
+    terms: tuple[str, ...]
+
+
+def _split(doc: str) -> list[str]:
+    return doc.split(" ")
+
+
+class GapClassifier:
+    def __init__(self, version: str, tokenizer: Tokenizer) -> None:
+        self.version = version
+        self.tokenizer = tokenizer
+        self.words = TfidfVectorizer(
+            tokenizer=_split, token_pattern=None, lowercase=False, ngram_range=(1, 2),
+            sublinear_tf=True,
+        )
+        self.chars = TfidfVectorizer(analyzer="char_wb", ngram_range=(1, 3), sublinear_tf=True)
+        self.gap_model = LogisticRegression(C=20.0, max_iter=3000, class_weight="balanced")
+        self.dim_model = LogisticRegression(C=20.0, max_iter=3000, class_weight="balanced")
+
+    def fit(self, records: Sequence[Labeled]) -> GapClassifier:
+        texts = [r.text for r in records]
+        words = [self._word_doc(t) for t in texts]
+        features = hstack(
+            [self.words.fit_transform(words), self.chars.fit_transform([normalize(t) for t in texts])]
+        ).tocsr()
+        self.gap_model.fit(features, [r.gap for r in records])
+        self.dim_model.fit(features, [r.dimension or NO_DIMENSION for r in records])
+        self._word_names = self.words.get_feature_names_out()
+        return self
+
+    def predict(self, texts: Sequence[str], top_terms: int = 3) -> list[Prediction]:
+        if not texts:
+            return []
+        word_x = self.words.transform([self._word_doc(t) for t in texts])
+        features = hstack([word_x, self.chars.transform([normalize(t) for t in texts])]).tocsr()
+        gap_p = self.gap_model.predict_proba(features)
+        dim_p = self.dim_model.predict_proba(features)
+        gap_i, dim_i = gap_p.argmax(axis=1), dim_p.argmax(axis=1)
+        results = []
+        for row in range(len(texts)):
+            gap = str(self.gap_model.classes_[gap_i[row]])
+            dim = str(self.dim_model.classes_[dim_i[row]])
+            results.append(
+                Prediction(
+                    gap=gap,
+                    gap_confidence=float(gap_p[row, gap_i[row]]),
+                    dimension=None if dim == NO_DIMENSION or gap in _DIMENSIONLESS else dim,
+                    dimension_confidence=float(dim_p[row, dim_i[row]]),
+                    model_version=self.version,
+                    terms=self._terms(word_x[row], gap_i[row], top_terms),
+                )
+            )
+        return results
+
+    def _word_doc(self, text: str) -> str:
+        return " ".join(self.tokenizer.tokens(text))
+
+    def _terms(self, word_row: csr_matrix, class_index: int, k: int) -> tuple[str, ...]:
+        """The word features that pushed this text hardest towards its predicted gap."""
+        n_words = len(self._word_names)
+        coefs = self.gap_model.coef_[class_index, :n_words]
+        idx, vals = word_row.indices, word_row.data
+        weights = vals * coefs[idx]
+        order = np.argsort(-weights)[:k]
+        return tuple(str(self._word_names[idx[i]]) for i in order if weights[i] > 0)
+
+    def __getstate__(self) -> dict:
+        state = dict(self.__dict__)
+        del state["tokenizer"]  # jieba is rebuilt from the assets on load
+        return state
+
+    def __setstate__(self, state: dict) -> None:
+        self.__dict__.update(state)

@@ -1,0 +1,44 @@
+"""Text normalisation and jieba tokenisation with our domain dictionary and stopwords."""
+
+from __future__ import annotations
+
+import logging
+import unicodedata
+from pathlib import Path
+
+import jieba
+
+jieba.setLogLevel(logging.WARNING)
+
+
+def normalize(text: str) -> str:
+    """NFKC folds full-width letters, digits and punctuation; lower-case folds English."""
+    return unicodedata.normalize("NFKC", text).lower().strip()
+
+
+class Tokenizer:
+    """A private jieba instance, so our user dictionary never leaks into other code."""
+
+    def __init__(self, userdict: Path | None, stopwords: Path | None) -> None:
+        self._jieba = jieba.Tokenizer()
+        if userdict is not None and userdict.exists():
+            self._jieba.load_userdict(str(userdict))
+        self._stop = (
+            frozenset(stopwords.read_text(encoding="utf-8").split())
+            if stopwords is not None and stopwords.exists()
+            else frozenset()
+        )
+
+    def tokens(self, text: str) -> list[str]:
+        return [
+            tok
+            for tok in self._jieba.lcut(normalize(text), HMM=True)
+            if tok.strip() and tok not in self._stop and not _is_punct(tok)
+        ]
+
+    def __getstate__(self) -> dict:
+        raise TypeError("Tokenizer is rebuilt from the model assets, never pickled")
+
+
+def _is_punct(token: str) -> bool:
+    return all(unicodedata.category(ch)[0] in "PSZ" for ch in token)

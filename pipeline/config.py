@@ -1,0 +1,84 @@
+"""All configuration, read from ``GAPWATCH_*`` environment variables in this one place."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, fields, replace
+from pathlib import Path
+
+# The repository root: model assets and infra files live beside the package.
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+PREFIX = "GAPWATCH_"
+
+
+class ConfigError(ValueError):
+    """A GAPWATCH_* variable holds a value we cannot use."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    kafka_bootstrap: str = "127.0.0.1:9092"
+    # Off for the embedded broker, which cannot create topics (it auto-creates them).
+    kafka_declare_topics: bool = True
+    clickhouse_dsn: str = f"chdb://{PROJECT_ROOT / 'var' / 'chdb'}"
+    model_dir: Path = PROJECT_ROOT / "var" / "model"
+    assets_dir: Path = PROJECT_ROOT / "models"
+    infra_dir: Path = PROJECT_ROOT / "infra"
+    data_dir: Path = PROJECT_ROOT / "var"
+    app_id: str = "gapwatch"
+    web_bind: str = "127.0.0.1"
+    web_port: int = 6066
+    # An agent writes at most this many rows per insert, and waits at most this long to fill one.
+    batch_size: int = 2000
+    batch_seconds: float = 0.5
+    max_text_chars: int = 2000
+    ts_max_future_seconds: int = 600
+    ts_max_age_days: int = 400
+    log_level: str = "info"
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
+        env = os.environ if environ is None else environ
+        values: dict[str, object] = {}
+        for field in fields(cls):
+            raw = env.get(PREFIX + field.name.upper())
+            if raw is None or raw == "":
+                continue
+            values[field.name] = _convert(field.name, raw, cls._field_type(field.name))
+        return cls(**values)  # type: ignore[arg-type]
+
+    @staticmethod
+    def _field_type(name: str) -> type:
+        return type(getattr(Settings, name))
+
+    def with_(self, **changes: object) -> Settings:
+        return replace(self, **changes)  # type: ignore[arg-type]
+
+    def env(self) -> dict[str, str]:
+        """These settings as GAPWATCH_* variables, for starting child processes."""
+        return {PREFIX + f.name.upper(): _render(getattr(self, f.name)) for f in fields(self)}
+
+
+def _convert(name: str, raw: str, kind: type) -> object:
+    try:
+        if kind is bool:
+            lowered = raw.strip().lower()
+            if lowered in {"1", "true", "yes", "on"}:
+                return True
+            if lowered in {"0", "false", "no", "off"}:
+                return False
+            raise ValueError(raw)
+        if issubclass(kind, Path):
+            return Path(raw).expanduser().resolve()
+        return kind(raw)
+    except ValueError:
+        raise ConfigError(
+            f"{PREFIX}{name.upper()}={raw!r} is not a valid {kind.__name__}"
+        ) from None
+
+
+def _render(value: object) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)

@@ -1,0 +1,25 @@
+"""Message contracts on Kafka: what producers send and what we accept."""
+
+from pipeline.contracts._fields import DIMENSIONS, Dimension
+from pipeline.contracts._timestamps import parse_ts
+from pipeline.contracts.complaint import Complaint
+from pipeline.contracts.dead_letter import DeadLetter
+from pipeline.contracts.decode import Limits, Rejection, decode
+from pipeline.contracts.satisfaction import SatisfactionEvent
+from pipeline.contracts.topics import COMPLAINTS, DEAD_LETTERS, INPUT_TOPICS, SATISFACTION_EVENTS
+
+__all__ = [
+    "COMPLAINTS",
+    "DEAD_LETTERS",
+    "DIMENSIONS",
+    "INPUT_TOPICS",
+    "SATISFACTION_EVENTS",
+    "Complaint",
+    "DeadLetter",
+    "Dimension",
+    "Limits",
+    "Rejection",
+    "SatisfactionEvent",
+    "decode",
+    "parse_ts",
+]

@@ -1,0 +1,25 @@
+"""Field types shared by the contracts."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import ConfigDict, Field, StringConstraints
+
+# Strict: "4" is not a score and 4.0 is not an integer; unknown fields are errors.
+STRICT = ConfigDict(strict=True, extra="forbid", frozen=True)
+
+Id = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=128)]
+Channel = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_-]{0,31}$")]
+
+Dimension = Literal["reliability", "responsiveness", "assurance", "empathy", "tangibles"]
+DIMENSIONS: tuple[Dimension, ...] = (
+    "reliability",
+    "responsiveness",
+    "assurance",
+    "empathy",
+    "tangibles",
+)
+
+Score = Annotated[int, Field(ge=1, le=5)]
+ServqualScore = Annotated[int, Field(ge=1, le=7)]

@@ -1,0 +1,28 @@
+"""``complaints``: a complaint text, mostly Chinese, from a service desk, hotline or app."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from pydantic import BaseModel, StringConstraints
+
+from pipeline.contracts._fields import STRICT, Channel, Id
+from pipeline.contracts._timestamps import Timestamp
+
+Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
+
+
+class Complaint(BaseModel):
+    model_config = STRICT
+
+    complaint_id: Id
+    ts: Timestamp
+    store_id: Id
+    channel: Channel
+    text: Text
+    customer_id: Id | None = None
+    order_id: Id | None = None
+
+    @property
+    def key(self) -> str:
+        return self.complaint_id

@@ -1,0 +1,26 @@
+"""``satisfaction-events``: one instant-satisfaction rating given right after a service."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel
+
+from pipeline.contracts._fields import STRICT, Channel, Dimension, Id, Score, ServqualScore
+from pipeline.contracts._timestamps import Timestamp
+
+
+class SatisfactionEvent(BaseModel):
+    model_config = STRICT
+
+    event_id: Id
+    ts: Timestamp
+    store_id: Id
+    channel: Channel
+    agent_id: Id | None = None
+    score: Score
+    # SERVQUAL expectation and perception (1–7) per dimension; gap 5 = perception − expectation.
+    expectation: dict[Dimension, ServqualScore] | None = None
+    perception: dict[Dimension, ServqualScore] | None = None
+
+    @property
+    def key(self) -> str:
+        return self.event_id

@@ -1,0 +1,7 @@
+"""Kafka topic names: the public contract between producers and GapWatch."""
+
+SATISFACTION_EVENTS = "satisfaction-events"
+COMPLAINTS = "complaints"
+DEAD_LETTERS = "dead-letters"
+
+INPUT_TOPICS = (SATISFACTION_EVENTS, COMPLAINTS)
