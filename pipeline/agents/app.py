@@ -1,0 +1,164 @@
+"""The Faust app: thin agents that decode, call the pure batch steps and hand rows to sinks.
+
+Offsets: an agent acknowledges a batch only after its rows are flushed to ClickHouse and its
+dead letters are delivered, so a commit never covers unwritten data (at-least-once).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import threading
+from collections.abc import Awaitable, Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import faust
+from clickhouse_connect.driver.client import Client
+
+from pipeline.agents.batch import (
+    Message,
+    Outcome,
+    complaint_batch,
+    dead_letter_batch,
+    satisfaction_batch,
+)
+from pipeline.agents.stats import WorkerStats
+from pipeline.classifier import GapClassifier
+from pipeline.config import Settings
+from pipeline.contracts import COMPLAINTS, DEAD_LETTERS, SATISFACTION_EVENTS, Limits
+from pipeline.sinks import ClickHouseSink, Sink
+from pipeline.warehouse import tables
+from pipeline.warehouse.summary import summary
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Sinks:
+    satisfaction: Sink
+    complaints: Sink
+    dead_letters: Sink
+
+
+class Worker:
+    """What one worker process holds: its warehouse client, sinks, model and counters."""
+
+    def __init__(self, settings: Settings, client: Client, classifier: GapClassifier) -> None:
+        self.settings, self.client, self.classifier = settings, client, classifier
+        self.stopping = threading.Event()
+        self.sinks = Sinks(
+            satisfaction=ClickHouseSink(client, tables.SATISFACTION_EVENTS, self.stopping),
+            complaints=ClickHouseSink(client, tables.COMPLAINTS, self.stopping),
+            dead_letters=ClickHouseSink(client, tables.DEAD_LETTERS, self.stopping),
+        )
+        # One thread owns the warehouse client, so inserts and reads never overlap on it.
+        self.io = ThreadPoolExecutor(max_workers=1, thread_name_prefix="warehouse")
+        # Classification is CPU work: off the event loop, so heartbeats keep flowing.
+        self.cpu = ThreadPoolExecutor(max_workers=1, thread_name_prefix="classify")
+        self.stats = WorkerStats()
+        self.limits = Limits(
+            max_text_chars=settings.max_text_chars,
+            max_future=timedelta(seconds=settings.ts_max_future_seconds),
+            max_age=timedelta(days=settings.ts_max_age_days),
+        )
+
+    def classify(self, texts: list[str]) -> list:
+        return self.classifier.predict(texts)
+
+    async def in_io(self, fn: Callable[[], Any]) -> Any:
+        return await asyncio.get_running_loop().run_in_executor(self.io, fn)
+
+    async def warehouse_summary(self) -> dict:
+        return await self.in_io(lambda: summary(self.client))
+
+
+def build_app(settings: Settings, worker: Worker) -> faust.App:
+    app = faust.App(
+        settings.app_id,
+        broker=f"kafka://{settings.kafka_bootstrap}",
+        topic_allow_declare=settings.kafka_declare_topics,
+        topic_disable_leader=True,
+        consumer_auto_offset_reset="earliest",
+        key_serializer="raw",
+        value_serializer="raw",
+        web_enabled=True,
+        web_bind=settings.web_bind,
+        web_port=settings.web_port,
+        datadir=str(settings.data_dir / "faust"),
+        store="memory://",
+    )
+    satisfaction_topic = app.topic(SATISFACTION_EVENTS)
+    complaints_topic = app.topic(COMPLAINTS)
+    dead_letter_topic = app.topic(DEAD_LETTERS)
+
+    async def handle(stream: faust.StreamT, topic: str, sink: Sink,
+                     step: Callable[[list[Message], datetime], Awaitable[Outcome]]) -> None:
+        counters = worker.stats.topic(topic)
+        async for events in stream.noack_take(settings.batch_size, within=settings.batch_seconds):
+            messages = [
+                Message(e.message.topic, e.message.partition, e.message.offset, e.message.value)
+                for e in events
+            ]
+            outcome = await step(messages, datetime.now(UTC))
+            await _deliver(dead_letter_topic, outcome, topic)
+            for row in outcome.rows:
+                sink.add(row)
+            await worker.in_io(sink.flush)
+            for event in events:
+                await stream.ack(event)
+            counters.received += len(messages)
+            counters.written += len(outcome.rows)
+            counters.dead_lettered += len(outcome.dead_letters)
+            counters.duplicates += outcome.duplicates
+            counters.batches += 1
+
+    async def validate_satisfaction(msgs: list[Message], now: datetime) -> Outcome:
+        return satisfaction_batch(msgs, worker.limits, now)
+
+    async def validate_and_classify(msgs: list[Message], now: datetime) -> Outcome:
+        return await asyncio.get_running_loop().run_in_executor(
+            worker.cpu, complaint_batch, msgs, worker.limits, now, worker.classify
+        )
+
+    async def file_dead_letters(msgs: list[Message], now: datetime) -> Outcome:
+        return dead_letter_batch(msgs, now)
+
+    @app.agent(satisfaction_topic, name="satisfaction")
+    async def satisfaction(stream: faust.StreamT) -> None:
+        await handle(stream, SATISFACTION_EVENTS, worker.sinks.satisfaction, validate_satisfaction)
+
+    @app.agent(complaints_topic, name="complaints")
+    async def complaints(stream: faust.StreamT) -> None:
+        await handle(stream, COMPLAINTS, worker.sinks.complaints, validate_and_classify)
+
+    @app.agent(dead_letter_topic, name="dead_letters")
+    async def dead_letters(stream: faust.StreamT) -> None:
+        await handle(stream, DEAD_LETTERS, worker.sinks.dead_letters, file_dead_letters)
+
+    @app.page("/stats/")
+    async def stats(web: Any, request: Any) -> Any:
+        return web.json({"worker": worker.stats.snapshot(),
+                         "warehouse": await worker.warehouse_summary()})
+
+    @app.on_before_shutdown.connect
+    async def stop_retrying(app: faust.App, **kwargs: Any) -> None:
+        worker.stopping.set()
+
+    return app
+
+
+async def _deliver(topic: faust.TopicT, outcome: Outcome, source: str) -> None:
+    """Send this batch's dead letters and wait until the broker has them."""
+    if not outcome.dead_letters:
+        return
+    futures: Sequence[asyncio.Future] = [
+        await topic.send(key=f"{d.source_topic}:{d.partition}:{d.offset}".encode(),
+                         value=d.to_json())
+        for d in outcome.dead_letters
+    ]
+    await asyncio.gather(*futures)
+    log.info("%d messages from %s dead-lettered, e.g. offset %d: %s", len(futures), source,
+             outcome.dead_letters[0].offset, outcome.dead_letters[0].reason)

@@ -1,0 +1,85 @@
+"""Pure batch steps behind the agents: raw messages in, rows and dead letters out."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from pydantic import BaseModel, ValidationError
+
+from pipeline.classifier import Prediction
+from pipeline.contracts import Complaint, DeadLetter, Limits, Rejection, SatisfactionEvent, decode
+from pipeline.warehouse.tables import complaint_row, dead_letter_row, satisfaction_row
+
+
+@dataclass(frozen=True)
+class Message:
+    topic: str
+    partition: int
+    offset: int
+    value: bytes | None
+
+
+@dataclass
+class Outcome:
+    rows: list[tuple] = field(default_factory=list)
+    dead_letters: list[DeadLetter] = field(default_factory=list)
+    # Second and later copies of an id within this batch: not bad input, just not new.
+    duplicates: int = 0
+
+
+def _accept(
+    messages: Sequence[Message], contract: type[BaseModel], limits: Limits, now: datetime
+) -> tuple[list[tuple[Message, BaseModel]], Outcome]:
+    outcome, accepted, seen = Outcome(), [], set()
+    for msg in messages:
+        result = decode(msg.value, contract, limits, now)
+        if isinstance(result, Rejection):
+            outcome.dead_letters.append(
+                DeadLetter.of(msg.value, topic=msg.topic, partition=msg.partition,
+                              offset=msg.offset, reason=result.reason, received_at=now)
+            )
+        elif result.key in seen:  # type: ignore[attr-defined]
+            outcome.duplicates += 1
+        else:
+            seen.add(result.key)  # type: ignore[attr-defined]
+            accepted.append((msg, result))
+    return accepted, outcome
+
+
+def satisfaction_batch(messages: Sequence[Message], limits: Limits, now: datetime) -> Outcome:
+    accepted, outcome = _accept(messages, SatisfactionEvent, limits, now)
+    outcome.rows = [satisfaction_row(ev, m.partition, m.offset) for m, ev in accepted]  # type: ignore[arg-type]
+    return outcome
+
+
+def complaint_batch(
+    messages: Sequence[Message],
+    limits: Limits,
+    now: datetime,
+    classify: Callable[[list[str]], list[Prediction]],
+) -> Outcome:
+    accepted, outcome = _accept(messages, Complaint, limits, now)
+    predictions = classify([c.text for _, c in accepted])  # type: ignore[attr-defined]
+    outcome.rows = [
+        complaint_row(c, p, m.partition, m.offset)  # type: ignore[arg-type]
+        for (m, c), p in zip(accepted, predictions, strict=True)
+    ]
+    return outcome
+
+
+def dead_letter_batch(messages: Sequence[Message], now: datetime) -> Outcome:
+    """Rows for the dead_letters table; a record that is not ours is kept with its own reason."""
+    outcome = Outcome()
+    for msg in messages:
+        try:
+            letter = DeadLetter.from_json(msg.value or b"")
+        except ValidationError as exc:
+            letter = DeadLetter.of(
+                msg.value, topic=msg.topic, partition=msg.partition, offset=msg.offset,
+                reason=f"record on the dead-letters topic is not a dead letter: {exc.error_count()} "
+                       "problems", received_at=now,
+            )
+        outcome.rows.append(dead_letter_row(letter))
+    return outcome

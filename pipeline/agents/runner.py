@@ -1,0 +1,30 @@
+"""Start one worker process: open the warehouse, migrate, load the model, run the Faust app."""
+
+from __future__ import annotations
+
+import logging
+
+import faust
+
+from pipeline.agents.app import Worker, build_app
+from pipeline.classifier import load_or_build
+from pipeline.config import Settings
+from pipeline.warehouse import connect, migrate, redact
+
+log = logging.getLogger(__name__)
+
+
+def prepare(settings: Settings) -> tuple[Worker, faust.App]:
+    settings.data_dir.mkdir(parents=True, exist_ok=True)  # Faust makes only the last level
+    client = connect(settings.clickhouse_dsn)
+    migrate(client, settings.infra_dir / "clickhouse" / "migrations")
+    classifier = load_or_build(settings.model_dir, settings.assets_dir)
+    worker = Worker(settings, client, classifier)
+    log.info("worker ready: kafka=%s clickhouse=%s model=%s", settings.kafka_bootstrap,
+             redact(settings.clickhouse_dsn), classifier.version)
+    return worker, build_app(settings, worker)
+
+
+def run_worker(settings: Settings) -> None:
+    _, app = prepare(settings)
+    faust.Worker(app, loglevel=settings.log_level, quiet=True).execute_from_commandline()

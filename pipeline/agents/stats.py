@@ -1,0 +1,28 @@
+"""Running counters a worker keeps per input topic, served at /stats/ for live views and tests."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import asdict, dataclass, field
+
+
+@dataclass
+class TopicStats:
+    received: int = 0
+    written: int = 0
+    dead_lettered: int = 0
+    duplicates: int = 0
+    batches: int = 0
+
+
+@dataclass
+class WorkerStats:
+    started_at: float = field(default_factory=time.time)
+    topics: dict[str, TopicStats] = field(default_factory=dict)
+
+    def topic(self, name: str) -> TopicStats:
+        return self.topics.setdefault(name, TopicStats())
+
+    def snapshot(self) -> dict:
+        return {"started_at": self.started_at, "uptime_s": time.time() - self.started_at,
+                "topics": {name: asdict(s) for name, s in self.topics.items()}}

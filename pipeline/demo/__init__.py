@@ -1,0 +1,1 @@
+"""`gapwatch demo`: the whole embedded stack in one command, with a live view."""

@@ -1,0 +1,79 @@
+"""Child processes of the demo: each a real `gapwatch` subcommand with its own log file."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+
+class ChildFailed(RuntimeError):
+    pass
+
+
+class Children:
+    """Starts `python -m pipeline …` children and always stops them, newest first."""
+
+    def __init__(self, log_dir: Path) -> None:
+        self.log_dir = log_dir
+        self.log_dir.mkdir(parents=True, exist_ok=True)
+        self.procs: dict[str, subprocess.Popen] = {}
+
+    def start(self, name: str, args: list[str], env: dict[str, str]) -> subprocess.Popen:
+        log = (self.log_dir / f"{name}.log").open("wb")
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "pipeline", *args],
+            stdout=log, stderr=subprocess.STDOUT, env={**os.environ, **env},
+        )
+        self.procs[name] = proc
+        return proc
+
+    def output(self, name: str) -> str:
+        return (self.log_dir / f"{name}.log").read_text(encoding="utf-8", errors="replace")
+
+    def check_alive(self, name: str) -> None:
+        code = self.procs[name].poll()
+        if code is not None:
+            tail = "\n".join(self.output(name).splitlines()[-15:])
+            raise ChildFailed(f"{name} exited with code {code}; last lines of its log:\n{tail}")
+
+    def stop(self, name: str, timeout: float = 30.0) -> int | None:
+        proc = self.procs.pop(name, None)
+        if proc is None or proc.poll() is not None:
+            return None if proc is None else proc.returncode
+        proc.send_signal(signal.SIGTERM)
+        try:
+            return proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            return proc.wait()
+
+    def stop_all(self) -> None:
+        for name in reversed(list(self.procs)):
+            self.stop(name)
+
+    def __enter__(self) -> Children:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop_all()
+
+
+def wait_for_file(path: Path, children: Children, name: str, timeout: float = 30.0) -> str:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if path.exists() and (text := path.read_text(encoding="utf-8").strip()):
+            return text
+        children.check_alive(name)
+        time.sleep(0.1)
+    raise ChildFailed(f"{name} did not write {path} within {timeout:.0f}s")
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]

@@ -1,0 +1,5 @@
+"""The embedded default stack's broker (ClickHouse embedded is chDB, reached by chdb:// DSNs)."""
+
+from pipeline.embedded.broker import EmbeddedBroker
+
+__all__ = ["EmbeddedBroker"]

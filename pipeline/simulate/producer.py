@@ -1,0 +1,47 @@
+"""Produce a scenario to Kafka with kafka-python at a steady rate."""
+
+from __future__ import annotations
+
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+
+import orjson
+from kafka import KafkaProducer
+
+from pipeline.simulate.scenario import Scenario
+
+
+@dataclass
+class Produced:
+    counts: Counter = field(default_factory=Counter)  # per topic, malformed included
+    malformed: Counter = field(default_factory=Counter)
+    seconds: float = 0.0
+
+
+def produce(bootstrap: str, scenario: Scenario, rate: float, seconds: float,
+            on_tick: object = None) -> Produced:
+    """Send about ``rate`` ratings a second for ``seconds``; complaints follow some of them."""
+    producer = KafkaProducer(bootstrap_servers=bootstrap, linger_ms=20, acks="all",
+                             key_serializer=str.encode)
+    produced, started = Produced(), time.monotonic()
+    sent = 0
+    try:
+        while (elapsed := time.monotonic() - started) < seconds:
+            due = int(elapsed * rate) + 1
+            while sent < due:
+                for record in scenario.records():
+                    value = record.value if isinstance(record.value, bytes) else orjson.dumps(record.value)
+                    producer.send(record.topic, key=record.key, value=value)
+                    produced.counts[record.topic] += 1
+                    if isinstance(record.value, bytes):
+                        produced.malformed[record.topic] += 1
+                sent += 1
+            if callable(on_tick):
+                on_tick(produced)
+            time.sleep(min(0.05, max(0.0, (sent / rate) - (time.monotonic() - started))))
+        producer.flush(timeout=60)
+    finally:
+        producer.close(timeout=10)
+    produced.seconds = time.monotonic() - started
+    return produced

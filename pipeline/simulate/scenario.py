@@ -1,0 +1,97 @@
+"""Realistic feedback traffic: stores of different quality, channels, agents, complaints."""
+
+from __future__ import annotations
+
+import random
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from pipeline.contracts import COMPLAINTS, DIMENSIONS, SATISFACTION_EVENTS
+from pipeline.simulate.texts import DECORATIONS, TEXTS
+
+CHANNELS = (("store", 0.45), ("app", 0.25), ("hotline", 0.2), ("web", 0.1))
+
+
+@dataclass(frozen=True)
+class Store:
+    store_id: str
+    quality: float  # mean score in [1, 5]
+    agents: tuple[str, ...]
+    weak_gap: str  # the gap this store's complaints lean to
+
+
+@dataclass(frozen=True)
+class Record:
+    topic: str
+    key: str
+    value: dict | bytes  # bytes only for deliberately malformed messages
+
+
+class Scenario:
+    def __init__(self, seed: int, stores: int, run_id: str | None = None,
+                 invalid_share: float = 0.0) -> None:
+        self.rng = random.Random(seed)
+        self.run_id = run_id or uuid.uuid4().hex[:8]
+        self.invalid_share = invalid_share
+        gaps = [g for g in TEXTS if g != "not_complaint"]
+        self.stores = [
+            Store(
+                store_id=f"S{n:03d}",
+                quality=self.rng.uniform(3.2, 4.7),
+                agents=tuple(f"S{n:03d}-A{a:02d}" for a in range(self.rng.randint(2, 6))),
+                weak_gap=self.rng.choice(gaps),
+            )
+            for n in range(1, stores + 1)
+        ]
+        self._seq = 0
+
+    def _next_id(self, prefix: str) -> str:
+        self._seq += 1
+        return f"{prefix}-{self.run_id}-{self._seq:08d}"
+
+    def records(self, now: datetime | None = None) -> Iterator[Record]:
+        """One rating, sometimes followed by a complaint from the same visit."""
+        ts = (now or datetime.now(UTC)).isoformat(timespec="milliseconds")
+        store = self.rng.choice(self.stores)
+        channel = self.rng.choices([c for c, _ in CHANNELS], [w for _, w in CHANNELS])[0]
+        score = min(5, max(1, round(self.rng.gauss(store.quality, 0.9))))
+        if self.rng.random() < self.invalid_share:
+            yield Record(SATISFACTION_EVENTS, store.store_id, self._malformed(store, ts))
+            return
+        event: dict = {"event_id": self._next_id("ev"), "ts": ts, "store_id": store.store_id,
+                       "channel": channel, "agent_id": self.rng.choice(store.agents),
+                       "score": score}
+        if self.rng.random() < 0.3:
+            event["expectation"] = {d: self.rng.randint(5, 7) for d in DIMENSIONS}
+            event["perception"] = {
+                d: min(7, max(1, round(self.rng.gauss(store.quality + 1.2, 1.0))))
+                for d in DIMENSIONS
+            }
+        yield Record(SATISFACTION_EVENTS, store.store_id, event)
+        if score <= 2 and self.rng.random() < 0.6 or self.rng.random() < 0.02:
+            yield Record(COMPLAINTS, store.store_id, self._complaint(store, channel, ts, score))
+
+    def _complaint(self, store: Store, channel: str, ts: str, score: int) -> dict:
+        gap = store.weak_gap if self.rng.random() < 0.5 else self.rng.choice(list(TEXTS))
+        if score >= 4:
+            gap = "not_complaint"
+        order = f"{self.rng.randint(10**9, 10**10 - 1)}"
+        text = self.rng.choice(TEXTS[gap]) + self.rng.choice(DECORATIONS).format(order=order)
+        complaint = {"complaint_id": self._next_id("cp"), "ts": ts, "store_id": store.store_id,
+                     "channel": channel, "text": text}
+        if self.rng.random() < 0.5:
+            complaint["order_id"] = order
+        return complaint
+
+    def _malformed(self, store: Store, ts: str) -> bytes:
+        kind = self.rng.randrange(4)
+        if kind == 0:
+            return b"{not json"
+        if kind == 1:
+            return (f'{{"event_id":"{self._next_id("bad")}","ts":"{ts}","store_id":'
+                    f'"{store.store_id}","channel":"app","score":9}}').encode()
+        if kind == 2:
+            return f'{{"event_id":"{self._next_id("bad")}","store_id":"{store.store_id}"}}'.encode()
+        return b"\xff\xfe\x00garbage"
