@@ -8,6 +8,7 @@ import logging
 import signal
 import sys
 import threading
+from contextlib import closing
 from pathlib import Path
 
 import click
@@ -24,8 +25,11 @@ def _settings() -> Settings:
 
 
 def _logging(level: str) -> None:
-    logging.basicConfig(level=level.upper(), stream=sys.stderr,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=level.upper(),
+        stream=sys.stderr,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -34,8 +38,11 @@ def main() -> None:
 
 
 @main.command()
-@click.option("--bootstrap-file", type=click.Path(path_type=Path),
-              help="Also write the bootstrap address to this file.")
+@click.option(
+    "--bootstrap-file",
+    type=click.Path(path_type=Path),
+    help="Also write the bootstrap address to this file.",
+)
 def broker(bootstrap_file: Path | None) -> None:
     """Run the embedded Kafka broker in the foreground and print its bootstrap address."""
     from pipeline.embedded import EmbeddedBroker
@@ -69,25 +76,51 @@ def worker() -> None:
 @click.option("--stores", default=12, show_default=True, help="Number of stores.")
 @click.option("--seed", default=7, show_default=True, help="Seed for reproducible traffic.")
 @click.option("--run-id", default=None, help="Prefix of event ids (default: random per run).")
-@click.option("--invalid-share", default=0.01, show_default=True,
-              help="Share of deliberately malformed messages.")
-@click.option("--bootstrap", default=None, help="Kafka bootstrap (default: GAPWATCH_KAFKA_BOOTSTRAP).")
-def simulate(rate: float, seconds: float, stores: int, seed: int, run_id: str | None,
-             invalid_share: float, bootstrap: str | None) -> None:
+@click.option(
+    "--invalid-share",
+    default=0.01,
+    show_default=True,
+    help="Share of deliberately malformed messages.",
+)
+@click.option(
+    "--bootstrap", default=None, help="Kafka bootstrap (default: GAPWATCH_KAFKA_BOOTSTRAP)."
+)
+def simulate(
+    rate: float,
+    seconds: float,
+    stores: int,
+    seed: int,
+    run_id: str | None,
+    invalid_share: float,
+    bootstrap: str | None,
+) -> None:
     """Produce realistic satisfaction events and complaints to Kafka with kafka-python."""
     from pipeline.simulate import Scenario, produce
 
     settings = _settings()
     scenario = Scenario(seed=seed, stores=stores, run_id=run_id, invalid_share=invalid_share)
     produced = produce(bootstrap or settings.kafka_bootstrap, scenario, rate, seconds)
-    click.echo(json.dumps({"produced": dict(produced.counts), "malformed": dict(produced.malformed),
-                           "seconds": round(produced.seconds, 2), "run_id": scenario.run_id}))
+    click.echo(
+        json.dumps(
+            {
+                "produced": dict(produced.counts),
+                "malformed": dict(produced.malformed),
+                "seconds": round(produced.seconds, 2),
+                "run_id": scenario.run_id,
+            }
+        )
+    )
 
 
 @main.command()
 @click.argument("query")
-@click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table",
-              show_default=True)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["table", "csv", "json"]),
+    default="table",
+    show_default=True,
+)
 def sql(query: str, fmt: str) -> None:
     """Run a read-only QUERY against the warehouse and print the result."""
     from pipeline.warehouse import WarehouseError, connect
@@ -95,7 +128,8 @@ def sql(query: str, fmt: str) -> None:
 
     settings = _settings()
     try:
-        columns, rows = read(connect(settings.clickhouse_dsn), query)
+        with closing(connect(settings.clickhouse_dsn)) as client:
+            columns, rows = read(client, query)
     except (ReadOnlyError, WarehouseError) as exc:
         raise click.ClickException(str(exc)) from None
     if fmt == "csv":
@@ -104,12 +138,13 @@ def sql(query: str, fmt: str) -> None:
         writer.writerows(rows)
     elif fmt == "json":
         for row in rows:
-            sys.stdout.buffer.write(orjson.dumps(dict(zip(columns, row, strict=True)),
-                                                 default=str) + b"\n")
+            sys.stdout.buffer.write(
+                orjson.dumps(dict(zip(columns, row, strict=True)), default=str) + b"\n"
+            )
     else:
-        from pipeline.demo.render import table
-
         from rich.console import Console
+
+        from pipeline.demo.render import table
 
         Console().print(table(columns, rows))
 

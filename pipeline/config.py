@@ -21,6 +21,8 @@ class Settings:
     kafka_bootstrap: str = "127.0.0.1:9092"
     # Off for the embedded broker, which cannot create topics (it auto-creates them).
     kafka_declare_topics: bool = True
+    # How long a silent worker keeps its partitions; a restart waits this long for them.
+    kafka_session_timeout: float = 30.0
     clickhouse_dsn: str = f"chdb://{PROJECT_ROOT / 'var' / 'chdb'}"
     model_dir: Path = PROJECT_ROOT / "var" / "model"
     assets_dir: Path = PROJECT_ROOT / "models"

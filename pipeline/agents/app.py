@@ -81,6 +81,9 @@ def build_app(settings: Settings, worker: Worker) -> faust.App:
         broker=f"kafka://{settings.kafka_bootstrap}",
         topic_allow_declare=settings.kafka_declare_topics,
         topic_disable_leader=True,
+        broker_session_timeout=settings.kafka_session_timeout,
+        broker_rebalance_timeout=settings.kafka_session_timeout,
+        broker_heartbeat_interval=min(3.0, settings.kafka_session_timeout / 3),
         consumer_auto_offset_reset="earliest",
         key_serializer="raw",
         value_serializer="raw",
@@ -94,8 +97,12 @@ def build_app(settings: Settings, worker: Worker) -> faust.App:
     complaints_topic = app.topic(COMPLAINTS)
     dead_letter_topic = app.topic(DEAD_LETTERS)
 
-    async def handle(stream: faust.StreamT, topic: str, sink: Sink,
-                     step: Callable[[list[Message], datetime], Awaitable[Outcome]]) -> None:
+    async def handle(
+        stream: faust.StreamT,
+        topic: str,
+        sink: Sink,
+        step: Callable[[list[Message], datetime], Awaitable[Outcome]],
+    ) -> None:
         counters = worker.stats.topic(topic)
         async for events in stream.noack_take(settings.batch_size, within=settings.batch_seconds):
             messages = [
@@ -140,8 +147,9 @@ def build_app(settings: Settings, worker: Worker) -> faust.App:
 
     @app.page("/stats/")
     async def stats(web: Any, request: Any) -> Any:
-        return web.json({"worker": worker.stats.snapshot(),
-                         "warehouse": await worker.warehouse_summary()})
+        return web.json(
+            {"worker": worker.stats.snapshot(), "warehouse": await worker.warehouse_summary()}
+        )
 
     @app.on_before_shutdown.connect
     async def stop_retrying(app: faust.App, **kwargs: Any) -> None:
@@ -155,10 +163,16 @@ async def _deliver(topic: faust.TopicT, outcome: Outcome, source: str) -> None:
     if not outcome.dead_letters:
         return
     futures: Sequence[asyncio.Future] = [
-        await topic.send(key=f"{d.source_topic}:{d.partition}:{d.offset}".encode(),
-                         value=d.to_json())
+        await topic.send(
+            key=f"{d.source_topic}:{d.partition}:{d.offset}".encode(), value=d.to_json()
+        )
         for d in outcome.dead_letters
     ]
     await asyncio.gather(*futures)
-    log.info("%d messages from %s dead-lettered, e.g. offset %d: %s", len(futures), source,
-             outcome.dead_letters[0].offset, outcome.dead_letters[0].reason)
+    log.info(
+        "%d messages from %s dead-lettered, e.g. offset %d: %s",
+        len(futures),
+        source,
+        outcome.dead_letters[0].offset,
+        outcome.dead_letters[0].reason,
+    )

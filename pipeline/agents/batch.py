@@ -37,8 +37,14 @@ def _accept(
         result = decode(msg.value, contract, limits, now)
         if isinstance(result, Rejection):
             outcome.dead_letters.append(
-                DeadLetter.of(msg.value, topic=msg.topic, partition=msg.partition,
-                              offset=msg.offset, reason=result.reason, received_at=now)
+                DeadLetter.of(
+                    msg.value,
+                    topic=msg.topic,
+                    partition=msg.partition,
+                    offset=msg.offset,
+                    reason=result.reason,
+                    received_at=now,
+                )
             )
         elif result.key in seen:  # type: ignore[attr-defined]
             outcome.duplicates += 1
@@ -77,9 +83,13 @@ def dead_letter_batch(messages: Sequence[Message], now: datetime) -> Outcome:
             letter = DeadLetter.from_json(msg.value or b"")
         except ValidationError as exc:
             letter = DeadLetter.of(
-                msg.value, topic=msg.topic, partition=msg.partition, offset=msg.offset,
-                reason=f"record on the dead-letters topic is not a dead letter: {exc.error_count()} "
-                       "problems", received_at=now,
+                msg.value,
+                topic=msg.topic,
+                partition=msg.partition,
+                offset=msg.offset,
+                reason=f"record on the dead-letters topic is not a dead letter "
+                f"({exc.error_count()} problems)",
+                received_at=now,
             )
         outcome.rows.append(dead_letter_row(letter))
     return outcome

@@ -20,8 +20,12 @@ def prepare(settings: Settings) -> tuple[Worker, faust.App]:
     migrate(client, settings.infra_dir / "clickhouse" / "migrations")
     classifier = load_or_build(settings.model_dir, settings.assets_dir)
     worker = Worker(settings, client, classifier)
-    log.info("worker ready: kafka=%s clickhouse=%s model=%s", settings.kafka_bootstrap,
-             redact(settings.clickhouse_dsn), classifier.version)
+    log.info(
+        "worker ready: kafka=%s clickhouse=%s model=%s",
+        settings.kafka_bootstrap,
+        redact(settings.clickhouse_dsn),
+        classifier.version,
+    )
     return worker, build_app(settings, worker)
 
 

@@ -24,5 +24,8 @@ class WorkerStats:
         return self.topics.setdefault(name, TopicStats())
 
     def snapshot(self) -> dict:
-        return {"started_at": self.started_at, "uptime_s": time.time() - self.started_at,
-                "topics": {name: asdict(s) for name, s in self.topics.items()}}
+        return {
+            "started_at": self.started_at,
+            "uptime_s": time.time() - self.started_at,
+            "topics": {name: asdict(s) for name, s in self.topics.items()},
+        }

@@ -30,7 +30,11 @@ def tokenizer_for(assets_dir: Path) -> Tokenizer:
 
 def fingerprint(assets_dir: Path, extra: list[Labeled] | None = None) -> str:
     digest = hashlib.sha256(FEATURE_VERSION.encode())
-    for path in [*corpus_files(assets_dir), assets_dir / "userdict.txt", assets_dir / "stopwords.txt"]:
+    for path in [
+        *corpus_files(assets_dir),
+        assets_dir / "userdict.txt",
+        assets_dir / "stopwords.txt",
+    ]:
         if path.exists():
             digest.update(path.name.encode())
             digest.update(path.read_bytes())
@@ -53,8 +57,11 @@ def save(model: GapClassifier, model_dir: Path, n_texts: int) -> None:
     with tempfile.NamedTemporaryFile(dir=model_dir, suffix=".tmp", delete=False) as tmp:
         joblib.dump(model, tmp)
     os.replace(tmp.name, model_dir / ARTIFACT)
-    card = {"model_version": model.version, "trained_at": datetime.now(UTC).isoformat(),
-            "texts": n_texts}
+    card = {
+        "model_version": model.version,
+        "trained_at": datetime.now(UTC).isoformat(),
+        "texts": n_texts,
+    }
     (model_dir / CARD).write_text(json.dumps(card, indent=2), encoding="utf-8")
 
 

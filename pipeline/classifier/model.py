@@ -1,11 +1,10 @@
-"""The gap classifier: jieba word n-grams + character n-grams → linear models for gap and dimension."""
+"""The gap classifier: jieba word and character n-grams → linear models for gap and dimension."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-import numpy as np
 from scipy.sparse import csr_matrix, hstack
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
@@ -37,7 +36,10 @@ class GapClassifier:
         self.version = version
         self.tokenizer = tokenizer
         self.words = TfidfVectorizer(
-            tokenizer=_split, token_pattern=None, lowercase=False, ngram_range=(1, 2),
+            tokenizer=_split,
+            token_pattern=None,
+            lowercase=False,
+            ngram_range=(1, 2),
             sublinear_tf=True,
         )
         self.chars = TfidfVectorizer(analyzer="char_wb", ngram_range=(1, 3), sublinear_tf=True)
@@ -48,7 +50,10 @@ class GapClassifier:
         texts = [r.text for r in records]
         words = [self._word_doc(t) for t in texts]
         features = hstack(
-            [self.words.fit_transform(words), self.chars.fit_transform([normalize(t) for t in texts])]
+            [
+                self.words.fit_transform(words),
+                self.chars.fit_transform([normalize(t) for t in texts]),
+            ]
         ).tocsr()
         self.gap_model.fit(features, [r.gap for r in records])
         self.dim_model.fit(features, [r.dimension or NO_DIMENSION for r in records])
@@ -83,13 +88,20 @@ class GapClassifier:
         return " ".join(self.tokenizer.tokens(text))
 
     def _terms(self, word_row: csr_matrix, class_index: int, k: int) -> tuple[str, ...]:
-        """The word features that pushed this text hardest towards its predicted gap."""
+        """The word features that pushed this text hardest towards its predicted gap.
+
+        Single characters (上, 写) explain nothing to a reader, so longer terms come first.
+        """
         n_words = len(self._word_names)
         coefs = self.gap_model.coef_[class_index, :n_words]
         idx, vals = word_row.indices, word_row.data
         weights = vals * coefs[idx]
-        order = np.argsort(-weights)[:k]
-        return tuple(str(self._word_names[idx[i]]) for i in order if weights[i] > 0)
+        names = [str(self._word_names[i]) for i in idx]
+        order = sorted(
+            (i for i in range(len(idx)) if weights[i] > 0),
+            key=lambda i: (len(names[i].replace(" ", "")) < 2, -weights[i]),
+        )
+        return tuple(names[i] for i in order[:k])
 
     def __getstate__(self) -> dict:
         state = dict(self.__dict__)

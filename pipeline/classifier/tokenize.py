@@ -22,7 +22,8 @@ class Tokenizer:
     def __init__(self, userdict: Path | None, stopwords: Path | None) -> None:
         self._jieba = jieba.Tokenizer()
         if userdict is not None and userdict.exists():
-            self._jieba.load_userdict(str(userdict))
+            with userdict.open("rb") as handle:  # jieba leaves a path's file open
+                self._jieba.load_userdict(handle)
         self._stop = (
             frozenset(stopwords.read_text(encoding="utf-8").split())
             if stopwords is not None and stopwords.exists()

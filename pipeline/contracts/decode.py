@@ -53,7 +53,9 @@ def _business_rules(model: BaseModel, limits: Limits, now: datetime) -> str | No
     if problem:
         return problem
     if isinstance(model, Complaint) and len(model.text) > limits.max_text_chars:
-        return f"text has {len(model.text)} characters, more than the limit of {limits.max_text_chars}"
+        return (
+            f"text has {len(model.text)} characters, more than the limit of {limits.max_text_chars}"
+        )
     return None
 
 

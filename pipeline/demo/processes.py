@@ -22,13 +22,19 @@ class Children:
         self.log_dir = log_dir
         self.log_dir.mkdir(parents=True, exist_ok=True)
         self.procs: dict[str, subprocess.Popen] = {}
+        self._started: set[str] = set()
 
     def start(self, name: str, args: list[str], env: dict[str, str]) -> subprocess.Popen:
-        log = (self.log_dir / f"{name}.log").open("wb")
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "pipeline", *args],
-            stdout=log, stderr=subprocess.STDOUT, env={**os.environ, **env},
-        )
+        # A restarted child appends, so its predecessor's last words stay readable.
+        mode = "ab" if name in self._started else "wb"
+        self._started.add(name)
+        with (self.log_dir / f"{name}.log").open(mode) as log:  # the child keeps its own copy
+            proc = subprocess.Popen(
+                [sys.executable, "-m", "pipeline", *args],
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                env={**os.environ, **env},
+            )
         self.procs[name] = proc
         return proc
 

@@ -18,7 +18,9 @@ GAP_NAMES = {
 }
 
 
-def table(columns: Sequence[str], rows: Sequence[Sequence[object]], title: str | None = None) -> Table:
+def table(
+    columns: Sequence[str], rows: Sequence[Sequence[object]], title: str | None = None
+) -> Table:
     out = Table(title=title, show_lines=False, header_style="bold")
     for column in columns:
         out.add_column(column)
@@ -39,8 +41,13 @@ def satisfaction_table(by_store: list[dict]) -> Table:
     for row in by_store:
         share = float(row["top2_share"])
         style = "red" if share < 0.5 else "yellow" if share < 0.65 else "green"
-        out.add_row(row["store_id"], str(row["rating_count"]), f"{float(row['avg_score']):.2f}",
-                    f"[{style}]{share:.1%}[/]", f"[{style}]{_bar(share)}[/]")
+        out.add_row(
+            row["store_id"],
+            str(row["rating_count"]),
+            f"{float(row['avg_score']):.2f}",
+            f"[{style}]{share:.1%}[/]",
+            f"[{style}]{_bar(share)}[/]",
+        )
     return out
 
 
@@ -62,8 +69,11 @@ def live_view(status: str, rates: dict[str, float], warehouse: dict) -> Group:
         f"events/s [bold]{rates.get('satisfaction-events', 0):,.0f}[/]   "
         f"complaints/s [bold]{rates.get('complaints', 0):,.0f}[/]   "
         f"in ClickHouse: {counts.get('satisfaction_events', 0):,} events, "
-        f"{counts.get('complaints', 0):,} complaints, {counts.get('dead_letters', 0):,} dead letters"
+        f"{counts.get('complaints', 0):,} complaints, "
+        f"{counts.get('dead_letters', 0):,} dead letters"
     )
-    return Group(Panel(header, title="GapWatch demo"),
-                 satisfaction_table(warehouse.get("by_store", [])),
-                 gap_table(warehouse.get("by_gap", [])))
+    return Group(
+        Panel(header, title="GapWatch demo"),
+        satisfaction_table(warehouse.get("by_store", [])),
+        gap_table(warehouse.get("by_gap", [])),
+    )

@@ -6,13 +6,14 @@ import json
 import time
 import urllib.error
 import urllib.request
+from contextlib import closing
 
 from rich.console import Console
 from rich.live import Live
 
 from pipeline.config import Settings
 from pipeline.contracts import DEAD_LETTERS
-from pipeline.demo.processes import Children, ChildFailed, free_port, wait_for_file
+from pipeline.demo.processes import ChildFailed, Children, free_port, wait_for_file
 from pipeline.demo.render import gap_table, live_view, satisfaction_table, table
 from pipeline.warehouse import connect, redact
 from pipeline.warehouse.summary import summary
@@ -31,8 +32,10 @@ def drained(stats: dict, produced: dict[str, int]) -> bool:
     topics = stats["worker"]["topics"]
     got = {name: t["received"] for name, t in topics.items()}
     dead = sum(t["dead_lettered"] for name, t in topics.items() if name != DEAD_LETTERS)
-    return all(got.get(topic, 0) >= n for topic, n in produced.items()) and got.get(
-        DEAD_LETTERS, 0) >= dead
+    return (
+        all(got.get(topic, 0) >= n for topic, n in produced.items())
+        and got.get(DEAD_LETTERS, 0) >= dead
+    )
 
 
 def run_demo(settings: Settings, seconds: float, rate: float, stores: int) -> int:
@@ -45,13 +48,25 @@ def run_demo(settings: Settings, seconds: float, rate: float, stores: int) -> in
             children.start("broker", ["broker", "--bootstrap-file", str(bootstrap_file)], {})
             bootstrap = wait_for_file(bootstrap_file, children, "broker")
             port = free_port()
-            env = settings.with_(kafka_bootstrap=bootstrap, kafka_declare_topics=False,
-                                 web_port=port).env()
+            env = settings.with_(
+                kafka_bootstrap=bootstrap, kafka_declare_topics=False, web_port=port
+            ).env()
             children.start("worker", ["worker"], env)
             console.print(f"broker at {bootstrap}; worker starting (logs in {demo_dir})")
             _wait_ready(children, port)
-            children.start("simulate", ["simulate", "--seconds", str(seconds), "--rate", str(rate),
-                                        "--stores", str(stores)], env)
+            children.start(
+                "simulate",
+                [
+                    "simulate",
+                    "--seconds",
+                    str(seconds),
+                    "--rate",
+                    str(rate),
+                    "--stores",
+                    str(stores),
+                ],
+                env,
+            )
             produced = _watch(console, children, port, seconds)
             code = children.stop("worker")
             if code not in (0, None):
@@ -83,18 +98,25 @@ def _watch(console: Console, children: Children, port: int, seconds: float) -> d
             children.check_alive("worker")
             if produced is None and children.procs["simulate"].poll() is not None:
                 children.check_alive("simulate") if children.procs["simulate"].returncode else None
-                produced = json.loads(children.output("simulate").strip().splitlines()[-1])["produced"]
+                produced = json.loads(children.output("simulate").strip().splitlines()[-1])[
+                    "produced"
+                ]
                 drain_deadline = time.monotonic() + 90
             stats = fetch_stats(port) or stats
             if stats:
                 now = time.monotonic()
                 topics = stats["worker"]["topics"]
-                rates = {n: (t["received"] - last.get(n, 0)) / max(now - last_t, 1e-6)
-                         for n, t in topics.items()}
+                rates = {
+                    n: (t["received"] - last.get(n, 0)) / max(now - last_t, 1e-6)
+                    for n, t in topics.items()
+                }
                 last, last_t = {n: t["received"] for n, t in topics.items()}, now
                 elapsed = min(seconds, now - started)
-                status = (f"simulating {elapsed:4.0f}/{seconds:.0f} s" if produced is None
-                          else "simulator done; draining the worker…")
+                status = (
+                    f"simulating {elapsed:4.0f}/{seconds:.0f} s"
+                    if produced is None
+                    else "simulator done; draining the worker…"
+                )
                 live.update(live_view(status, rates, stats["warehouse"]))
                 if produced is not None and drained(stats, produced):
                     return produced
@@ -104,7 +126,8 @@ def _watch(console: Console, children: Children, port: int, seconds: float) -> d
 
 
 def _final_summary(console: Console, settings: Settings, produced: dict[str, int]) -> int:
-    result = summary(connect(settings.clickhouse_dsn))
+    with closing(connect(settings.clickhouse_dsn)) as client:
+        result = summary(client)
     counts = result["counts"]
     console.rule("Summary from ClickHouse")
     console.print(f"warehouse: {redact(settings.clickhouse_dsn)}")

@@ -19,11 +19,13 @@ class Produced:
     seconds: float = 0.0
 
 
-def produce(bootstrap: str, scenario: Scenario, rate: float, seconds: float,
-            on_tick: object = None) -> Produced:
+def produce(
+    bootstrap: str, scenario: Scenario, rate: float, seconds: float, on_tick: object = None
+) -> Produced:
     """Send about ``rate`` ratings a second for ``seconds``; complaints follow some of them."""
-    producer = KafkaProducer(bootstrap_servers=bootstrap, linger_ms=20, acks="all",
-                             key_serializer=str.encode)
+    producer = KafkaProducer(
+        bootstrap_servers=bootstrap, linger_ms=20, acks="all", key_serializer=str.encode
+    )
     produced, started = Produced(), time.monotonic()
     sent = 0
     try:
@@ -31,7 +33,11 @@ def produce(bootstrap: str, scenario: Scenario, rate: float, seconds: float,
             due = int(elapsed * rate) + 1
             while sent < due:
                 for record in scenario.records():
-                    value = record.value if isinstance(record.value, bytes) else orjson.dumps(record.value)
+                    value = (
+                        record.value
+                        if isinstance(record.value, bytes)
+                        else orjson.dumps(record.value)
+                    )
                     producer.send(record.topic, key=record.key, value=value)
                     produced.counts[record.topic] += 1
                     if isinstance(record.value, bytes):

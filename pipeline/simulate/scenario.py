@@ -30,8 +30,9 @@ class Record:
 
 
 class Scenario:
-    def __init__(self, seed: int, stores: int, run_id: str | None = None,
-                 invalid_share: float = 0.0) -> None:
+    def __init__(
+        self, seed: int, stores: int, run_id: str | None = None, invalid_share: float = 0.0
+    ) -> None:
         self.rng = random.Random(seed)
         self.run_id = run_id or uuid.uuid4().hex[:8]
         self.invalid_share = invalid_share
@@ -60,9 +61,14 @@ class Scenario:
         if self.rng.random() < self.invalid_share:
             yield Record(SATISFACTION_EVENTS, store.store_id, self._malformed(store, ts))
             return
-        event: dict = {"event_id": self._next_id("ev"), "ts": ts, "store_id": store.store_id,
-                       "channel": channel, "agent_id": self.rng.choice(store.agents),
-                       "score": score}
+        event: dict = {
+            "event_id": self._next_id("ev"),
+            "ts": ts,
+            "store_id": store.store_id,
+            "channel": channel,
+            "agent_id": self.rng.choice(store.agents),
+            "score": score,
+        }
         if self.rng.random() < 0.3:
             event["expectation"] = {d: self.rng.randint(5, 7) for d in DIMENSIONS}
             event["perception"] = {
@@ -70,7 +76,7 @@ class Scenario:
                 for d in DIMENSIONS
             }
         yield Record(SATISFACTION_EVENTS, store.store_id, event)
-        if score <= 2 and self.rng.random() < 0.6 or self.rng.random() < 0.02:
+        if (score <= 2 and self.rng.random() < 0.6) or self.rng.random() < 0.02:
             yield Record(COMPLAINTS, store.store_id, self._complaint(store, channel, ts, score))
 
     def _complaint(self, store: Store, channel: str, ts: str, score: int) -> dict:
@@ -79,8 +85,13 @@ class Scenario:
             gap = "not_complaint"
         order = f"{self.rng.randint(10**9, 10**10 - 1)}"
         text = self.rng.choice(TEXTS[gap]) + self.rng.choice(DECORATIONS).format(order=order)
-        complaint = {"complaint_id": self._next_id("cp"), "ts": ts, "store_id": store.store_id,
-                     "channel": channel, "text": text}
+        complaint = {
+            "complaint_id": self._next_id("cp"),
+            "ts": ts,
+            "store_id": store.store_id,
+            "channel": channel,
+            "text": text,
+        }
         if self.rng.random() < 0.5:
             complaint["order_id"] = order
         return complaint
@@ -90,8 +101,10 @@ class Scenario:
         if kind == 0:
             return b"{not json"
         if kind == 1:
-            return (f'{{"event_id":"{self._next_id("bad")}","ts":"{ts}","store_id":'
-                    f'"{store.store_id}","channel":"app","score":9}}').encode()
+            return (
+                f'{{"event_id":"{self._next_id("bad")}","ts":"{ts}","store_id":'
+                f'"{store.store_id}","channel":"app","score":9}}'
+            ).encode()
         if kind == 2:
             return f'{{"event_id":"{self._next_id("bad")}","store_id":"{store.store_id}"}}'.encode()
         return b"\xff\xfe\x00garbage"

@@ -54,14 +54,23 @@ class ClickHouseSink(BatchingSink):
             except Exception as exc:
                 log.warning(
                     "insert of %d rows into %s failed (attempt %d: %s); consuming is paused, "
-                    "retrying in %.1fs", len(rows), self.table.name, attempt,
-                    redact(str(exc)).splitlines()[0][:300], delay,
+                    "retrying in %.1fs",
+                    len(rows),
+                    self.table.name,
+                    attempt,
+                    redact(str(exc)).splitlines()[0][:300],
+                    delay,
                 )
                 if self.stopping.wait(delay):
-                    raise SinkStopped(f"stopped with {len(rows)} unwritten rows for "
-                                      f"{self.table.name}; they will be replayed") from exc
+                    raise SinkStopped(
+                        f"stopped with {len(rows)} unwritten rows for "
+                        f"{self.table.name}; they will be replayed"
+                    ) from exc
                 continue
             if attempt > 1:
-                log.warning("insert into %s succeeded after %d attempts; consuming resumes",
-                            self.table.name, attempt)
+                log.warning(
+                    "insert into %s succeeded after %d attempts; consuming resumes",
+                    self.table.name,
+                    attempt,
+                )
             return

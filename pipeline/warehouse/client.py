@@ -10,8 +10,12 @@ import clickhouse_connect
 from clickhouse_connect.driver.client import Client
 
 # Server mode: compress the wire, fail fast on a dead host, retry idempotent reads.
-_SERVER_OPTIONS = {"compress": "lz4", "connect_timeout": 10, "send_receive_timeout": 300,
-                   "query_retries": 2}
+_SERVER_OPTIONS = {
+    "compress": "lz4",
+    "connect_timeout": 10,
+    "send_receive_timeout": 300,
+    "query_retries": 2,
+}
 
 
 class WarehouseError(RuntimeError):
@@ -28,7 +32,9 @@ def connect(dsn: str) -> Client:
         if scheme in {"http", "https"}:
             return clickhouse_connect.get_client(dsn=dsn, **_SERVER_OPTIONS)
     except Exception as exc:
-        raise WarehouseError(f"cannot open ClickHouse at {redact(dsn)}: {redact(str(exc))}") from None
+        raise WarehouseError(
+            f"cannot open ClickHouse at {redact(dsn)}: {redact(str(exc))}"
+        ) from None
     raise WarehouseError(
         f"unsupported ClickHouse DSN {redact(dsn)}: use chdb://PATH or http(s)://user:pass@host:port/db"
     )

@@ -21,7 +21,8 @@ _BY_GAP = """
 SELECT gap, sum(complaints) AS complaint_count FROM complaints_minute GROUP BY gap ORDER BY gap
 """
 _DEAD_BY_TOPIC = """
-SELECT source_topic, count() AS dead_letters FROM dead_letters GROUP BY source_topic ORDER BY source_topic
+SELECT source_topic, count() AS dead_letters
+FROM dead_letters GROUP BY source_topic ORDER BY source_topic
 """
 
 

@@ -15,14 +15,38 @@ class Table:
 
 SATISFACTION_EVENTS = Table(
     "satisfaction_events",
-    ("event_id", "ts", "store_id", "channel", "agent_id", "score", "expectation", "perception",
-     "source_partition", "source_offset"),
+    (
+        "event_id",
+        "ts",
+        "store_id",
+        "channel",
+        "agent_id",
+        "score",
+        "expectation",
+        "perception",
+        "source_partition",
+        "source_offset",
+    ),
 )
 COMPLAINTS = Table(
     "complaints",
-    ("complaint_id", "ts", "store_id", "channel", "text", "customer_id", "order_id", "gap",
-     "gap_confidence", "dimension", "dimension_confidence", "model_version", "terms",
-     "source_partition", "source_offset"),
+    (
+        "complaint_id",
+        "ts",
+        "store_id",
+        "channel",
+        "text",
+        "customer_id",
+        "order_id",
+        "gap",
+        "gap_confidence",
+        "dimension",
+        "dimension_confidence",
+        "model_version",
+        "terms",
+        "source_partition",
+        "source_offset",
+    ),
 )
 DEAD_LETTERS = Table(
     "dead_letters",
@@ -31,18 +55,48 @@ DEAD_LETTERS = Table(
 
 
 def satisfaction_row(event: SatisfactionEvent, partition: int, offset: int) -> tuple:
-    return (event.event_id, event.ts, event.store_id, event.channel, event.agent_id, event.score,
-            event.expectation or {}, event.perception or {}, partition, offset)
+    return (
+        event.event_id,
+        event.ts,
+        event.store_id,
+        event.channel,
+        event.agent_id,
+        event.score,
+        event.expectation or {},
+        event.perception or {},
+        partition,
+        offset,
+    )
 
 
 def complaint_row(complaint: Complaint, prediction: object, partition: int, offset: int) -> tuple:
     p = prediction  # a pipeline.classifier.Prediction; typed loosely to keep layers apart
-    return (complaint.complaint_id, complaint.ts, complaint.store_id, complaint.channel,
-            complaint.text, complaint.customer_id, complaint.order_id, p.gap, p.gap_confidence,  # type: ignore[attr-defined]
-            p.dimension, p.dimension_confidence, p.model_version, list(p.terms),  # type: ignore[attr-defined]
-            partition, offset)
+    return (
+        complaint.complaint_id,
+        complaint.ts,
+        complaint.store_id,
+        complaint.channel,
+        complaint.text,
+        complaint.customer_id,
+        complaint.order_id,
+        p.gap,
+        p.gap_confidence,  # type: ignore[attr-defined]
+        p.dimension,
+        p.dimension_confidence,
+        p.model_version,
+        list(p.terms),  # type: ignore[attr-defined]
+        partition,
+        offset,
+    )
 
 
 def dead_letter_row(letter: DeadLetter) -> tuple:
-    return (letter.source_topic, letter.partition, letter.offset, letter.reason, letter.value,
-            letter.value_encoding, letter.received_at)
+    return (
+        letter.source_topic,
+        letter.partition,
+        letter.offset,
+        letter.reason,
+        letter.value,
+        letter.value_encoding,
+        letter.received_at,
+    )

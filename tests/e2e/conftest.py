@@ -1,0 +1,73 @@
+from __future__ import annotations
+
+import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import orjson
+import pytest
+from kafka import KafkaProducer
+
+from pipeline.config import Settings
+from pipeline.demo.processes import Children, free_port
+from pipeline.demo.run import fetch_stats
+
+
+class RunningWorker:
+    def __init__(self, children: Children, port: int) -> None:
+        self.children, self.port = children, port
+
+    def stats(self) -> dict | None:
+        return fetch_stats(self.port)
+
+    def wait_until(self, predicate, timeout: float = 90.0) -> dict:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            self.children.check_alive("worker")
+            stats = self.stats()
+            if stats and predicate(stats["worker"]["topics"]):
+                return stats
+            time.sleep(0.3)
+        raise AssertionError(f"worker did not get there in {timeout}s; last stats: {self.stats()}")
+
+    def stop(self) -> int | None:
+        return self.children.stop("worker")
+
+
+@contextmanager
+def worker_process(settings: Settings, tmp_path) -> Iterator[RunningWorker]:
+    port = free_port()
+    env = settings.with_(web_port=port).env()
+    with Children(tmp_path / "logs") as children:
+        children.start("worker", ["worker"], env)
+        worker = RunningWorker(children, port)
+        deadline = time.monotonic() + 120
+        while worker.stats() is None:
+            children.check_alive("worker")
+            assert time.monotonic() < deadline, "worker never answered /stats/"
+            time.sleep(0.3)
+        yield worker
+
+
+@pytest.fixture
+def start_worker(settings, broker, tmp_path):
+    """Start a worker process; every start within one test joins the same consumer group."""
+    group = f"gapwatch-test-{uuid.uuid4().hex[:6]}"
+    return lambda: worker_process(
+        settings.with_(kafka_bootstrap=broker.bootstrap, app_id=group), tmp_path
+    )
+
+
+@pytest.fixture
+def produce(broker):
+    producer = KafkaProducer(bootstrap_servers=broker.bootstrap, acks="all", linger_ms=5)
+
+    def send(topic: str, value: dict | bytes, key: str = "k") -> None:
+        raw = value if isinstance(value, bytes) else orjson.dumps(value)
+        producer.send(topic, key=key.encode(), value=raw)
+
+    send.flush = producer.flush  # type: ignore[attr-defined]
+    yield send
+    producer.flush()
+    producer.close()

@@ -1,0 +1,84 @@
+"""The gapwatch commands a user types, run as real processes or through click."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+from click.testing import CliRunner
+
+from pipeline.cli import main
+from pipeline.config import PROJECT_ROOT
+from pipeline.warehouse import connect, migrate
+
+pytestmark = pytest.mark.e2e
+
+
+@pytest.fixture
+def seeded_env(settings):
+    client = connect(settings.clickhouse_dsn)
+    migrate(client, PROJECT_ROOT / "infra" / "clickhouse" / "migrations")
+    client.command(
+        "INSERT INTO dead_letters (source_topic, partition, offset, reason, value, "
+        "value_encoding, received_at) VALUES ('complaints', 1, 7, 'text: empty', '{}', "
+        "'utf-8', now64(3))"
+    )
+    client.close()
+    return settings.env()
+
+
+def test_sql_prints_table_csv_and_json(seeded_env):
+    runner = CliRunner()
+    query = "SELECT source_topic, offset, reason FROM dead_letters"
+    table = runner.invoke(main, ["sql", query], env=seeded_env)
+    assert table.exit_code == 0, table.output
+    assert "complaints" in table.output and "text: empty" in table.output
+    csv = runner.invoke(main, ["sql", query, "--format", "csv"], env=seeded_env)
+    assert csv.output.splitlines() == ["source_topic,offset,reason", "complaints,7,text: empty"]
+    js = runner.invoke(main, ["sql", query, "--format", "json"], env=seeded_env)
+    assert json.loads(js.output) == {
+        "source_topic": "complaints",
+        "offset": 7,
+        "reason": "text: empty",
+    }
+
+
+def test_sql_refuses_writes_with_a_clear_error(seeded_env):
+    result = CliRunner().invoke(main, ["sql", "TRUNCATE TABLE dead_letters"], env=seeded_env)
+    assert result.exit_code == 1
+    assert "read-only queries only" in result.output
+    again = CliRunner().invoke(
+        main, ["sql", "SELECT count() FROM dead_letters", "--format", "csv"], env=seeded_env
+    )
+    assert again.output.splitlines()[-1] == "1"
+
+
+def test_a_bad_setting_is_a_usage_error_naming_the_variable(seeded_env):
+    result = CliRunner().invoke(
+        main, ["sql", "SELECT 1"], env={**seeded_env, "GAPWATCH_WEB_PORT": "x"}
+    )
+    assert result.exit_code == 2 and "GAPWATCH_WEB_PORT" in result.output
+
+
+def test_demo_runs_the_whole_stack_and_ends_with_results(settings, tmp_path):
+    env = {**settings.env(), "COLUMNS": "120"}
+    run = subprocess.run(
+        [sys.executable, "-m", "pipeline", "demo", "--seconds", "4", "--rate", "100"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        cwd=tmp_path,
+    )
+    assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
+    assert "Summary from ClickHouse" in run.stdout
+    client = connect(settings.clickhouse_dsn)
+    try:
+        events, stores = client.query(
+            "SELECT count(), uniqExact(store_id) FROM satisfaction_events"
+        ).result_rows[0]
+        assert 300 <= events <= 400 and stores == 12
+    finally:
+        client.close()

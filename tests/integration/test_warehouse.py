@@ -1,0 +1,103 @@
+from __future__ import annotations
+
+import threading
+import time
+from datetime import UTC, datetime
+
+import pytest
+
+from pipeline.config import PROJECT_ROOT
+from pipeline.sinks import Backoff, ClickHouseSink, SinkStopped
+from pipeline.warehouse import WarehouseError, connect, migrate, redact
+from pipeline.warehouse.readonly import ReadOnlyError, read
+from pipeline.warehouse.tables import SATISFACTION_EVENTS
+
+pytestmark = pytest.mark.integration
+MIGRATIONS = PROJECT_ROOT / "infra" / "clickhouse" / "migrations"
+
+
+@pytest.fixture
+def client(tmp_path):
+    # One chDB engine per process: close it so the next test can open its own path.
+    client = connect(f"chdb://{tmp_path / 'chdb'}")
+    yield client
+    client.close()
+
+
+def rows(*scores: tuple[str, int, str]) -> list[tuple]:
+    ts = datetime(2026, 11, 21, 3, 15, 20, tzinfo=UTC)
+    return [
+        (event_id, ts, store, "app", None, score, {}, {}, 0, i)
+        for i, (event_id, score, store) in enumerate(scores)
+    ]
+
+
+def test_migrations_apply_once_and_are_recorded(client):
+    assert [m.version for m in migrate(client, MIGRATIONS)] == [1]
+    assert migrate(client, MIGRATIONS) == []
+    assert client.query("SELECT version, name FROM schema_migrations").result_rows == [(1, "base")]
+
+
+def test_rollups_follow_inserts_exactly(client):
+    migrate(client, MIGRATIONS)
+    client.insert(
+        "satisfaction_events",
+        rows(("a", 5, "S1"), ("b", 4, "S1"), ("c", 1, "S1"), ("d", 2, "S2")),
+        column_names=list(SATISFACTION_EVENTS.columns),
+    )
+    result = client.query(
+        "SELECT store_id, sum(ratings), sum(score_sum), sum(top2_ratings), min(minute) "
+        "FROM satisfaction_minute GROUP BY store_id ORDER BY store_id"
+    ).result_rows
+    assert result == [
+        ("S1", 3, 10, 2, datetime(2026, 11, 21, 3, 15)),
+        ("S2", 1, 2, 0, datetime(2026, 11, 21, 3, 15)),
+    ]
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "INSERT INTO dead_letters (reason) VALUES ('x')",
+        "DROP TABLE complaints",
+        "CREATE TABLE t (a Int8) ENGINE=Memory",
+        "SET max_threads = 1",
+    ],
+)
+def test_sql_refuses_anything_but_reads_on_chdb(client, query):
+    migrate(client, MIGRATIONS)
+    with pytest.raises(ReadOnlyError, match="read-only queries only"):
+        read(client, query)
+    assert read(client, "SELECT count() FROM complaints") == (["count()"], [(0,)])
+
+
+def test_sink_retries_until_the_table_accepts_the_batch(client, caplog):
+    """A write that fails (here: the table does not exist yet) is retried, never dropped."""
+    sink = ClickHouseSink(client, SATISFACTION_EVENTS, backoff=Backoff(first=0.05, ceiling=0.1))
+    for row in rows(("a", 5, "S1"), ("b", 3, "S1")):
+        sink.add(row)
+    done = threading.Event()
+    threading.Thread(target=lambda: (sink.flush(), done.set()), daemon=True).start()
+    time.sleep(0.3)
+    assert not done.is_set() and len(sink) == 2
+    migrate(client, MIGRATIONS)  # the warehouse "comes back"
+    assert done.wait(10)
+    assert client.query("SELECT count() FROM satisfaction_events").result_rows == [(2,)]
+    assert "consuming is paused" in caplog.text and "succeeded after" in caplog.text
+
+
+def test_sink_gives_up_only_when_stopping_and_keeps_the_rows(client):
+    stopping = threading.Event()
+    sink = ClickHouseSink(client, SATISFACTION_EVENTS, stopping, Backoff(first=0.05, ceiling=0.05))
+    sink.add(rows(("a", 5, "S1"))[0])
+    threading.Timer(0.2, stopping.set).start()
+    with pytest.raises(SinkStopped, match="will be replayed"):
+        sink.flush()
+    assert len(sink) == 1
+
+
+def test_passwords_never_reach_error_messages():
+    assert redact("http://writer:s3cret@ch:8123/db") == "http://writer:***@ch:8123/db"
+    with pytest.raises(WarehouseError) as info:
+        connect("ftp://writer:s3cret@ch/db")
+    assert "s3cret" not in str(info.value)

@@ -1,0 +1,40 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from pipeline.config import ConfigError, Settings
+
+
+def test_defaults_point_at_the_embedded_stack_under_var():
+    settings = Settings.from_env({})
+    assert settings.clickhouse_dsn.startswith("chdb://") and settings.clickhouse_dsn.endswith(
+        "var/chdb"
+    )
+    assert settings.kafka_declare_topics is True
+
+
+def test_environment_overrides_are_typed():
+    settings = Settings.from_env(
+        {
+            "GAPWATCH_WEB_PORT": "7001",
+            "GAPWATCH_KAFKA_DECLARE_TOPICS": "off",
+            "GAPWATCH_MODEL_DIR": "/srv/model",
+            "GAPWATCH_BATCH_SECONDS": "0.25",
+        }
+    )
+    assert settings.web_port == 7001
+    assert settings.kafka_declare_topics is False
+    assert settings.model_dir == Path("/srv/model")
+    assert settings.batch_seconds == 0.25
+
+
+def test_a_bad_value_names_the_variable():
+    with pytest.raises(ConfigError, match="GAPWATCH_WEB_PORT='eighty' is not a valid int"):
+        Settings.from_env({"GAPWATCH_WEB_PORT": "eighty"})
+
+
+def test_env_round_trips_for_child_processes():
+    settings = Settings().with_(web_port=7100, kafka_declare_topics=False)
+    assert Settings.from_env(settings.env()) == settings
