@@ -28,7 +28,7 @@ from pipeline.agents.batch import (
 from pipeline.agents.stats import WorkerStats
 from pipeline.classifier import GapClassifier
 from pipeline.config import Settings
-from pipeline.contracts import COMPLAINTS, DEAD_LETTERS, SATISFACTION_EVENTS, Limits
+from pipeline.contracts import COMPLAINTS, DEAD_LETTERS, SATISFACTION_EVENTS, DeadLetter, Limits
 from pipeline.sinks import ClickHouseSink, Sink
 from pipeline.warehouse import tables
 from pipeline.warehouse.summary import summary
@@ -109,17 +109,18 @@ def build_app(settings: Settings, worker: Worker) -> faust.App:
                 Message(e.message.topic, e.message.partition, e.message.offset, e.message.value)
                 for e in events
             ]
-            outcome = await step(messages, datetime.now(UTC))
+            outcome = await _isolating_failures(step, messages, datetime.now(UTC))
             await _deliver(dead_letter_topic, outcome, topic)
             for row in outcome.rows:
                 sink.add(row)
-            await worker.in_io(sink.flush)
+            written = await worker.in_io(sink.flush)
+            # Only now, with rows written and dead letters delivered, may offsets be committed.
             for event in events:
                 await stream.ack(event)
             counters.received += len(messages)
-            counters.written += len(outcome.rows)
+            counters.written += written
             counters.dead_lettered += len(outcome.dead_letters)
-            counters.duplicates += outcome.duplicates
+            counters.duplicates += outcome.duplicates + len(outcome.rows) - written
             counters.batches += 1
 
     async def validate_satisfaction(msgs: list[Message], now: datetime) -> Outcome:
@@ -156,6 +157,41 @@ def build_app(settings: Settings, worker: Worker) -> faust.App:
         worker.stopping.set()
 
     return app
+
+
+async def _isolating_failures(
+    step: Callable[[list[Message], datetime], Awaitable[Outcome]],
+    messages: list[Message],
+    now: datetime,
+) -> Outcome:
+    """Run a batch step; should it raise, redo it message by message and dead-letter the
+    messages that still fail, so one poison message never stops an agent."""
+    try:
+        return await step(messages, now)
+    except Exception:
+        log.exception("a batch of %d messages failed; retrying them one by one", len(messages))
+    merged = Outcome()
+    for msg in messages:
+        try:
+            single = await step([msg], now)
+        except Exception as exc:
+            reason = f"internal error while processing: {type(exc).__name__}: {exc}"
+            single = Outcome(
+                dead_letters=[
+                    DeadLetter.of(
+                        msg.value,
+                        topic=msg.topic,
+                        partition=msg.partition,
+                        offset=msg.offset,
+                        reason=reason[:1000],
+                        received_at=now,
+                    )
+                ]
+            )
+        merged.rows += single.rows
+        merged.dead_letters += single.dead_letters
+        merged.duplicates += single.duplicates
+    return merged
 
 
 async def _deliver(topic: faust.TopicT, outcome: Outcome, source: str) -> None:

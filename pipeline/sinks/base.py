@@ -12,8 +12,11 @@ Row = Sequence[object]
 class Sink(Protocol):
     def add(self, row: Row) -> None: ...
 
-    def flush(self) -> None:
-        """Write everything added so far; return only once it is durable, else raise."""
+    def flush(self) -> int:
+        """Write everything added so far; return only once it is durable, else raise.
+
+        Returns how many rows were new (a sink may skip rows it already holds).
+        """
         ...
 
 
@@ -29,15 +32,16 @@ class BatchingSink(ABC):
     def __len__(self) -> int:
         return len(self._buffer)
 
-    def flush(self) -> None:
+    def flush(self) -> int:
         if not self._buffer:
-            return
-        self.write(self._buffer)
+            return 0
+        written = self.write(self._buffer)
         self._buffer = []
+        return written
 
     @abstractmethod
-    def write(self, rows: list[Row]) -> None:
-        """Write one batch durably or raise."""
+    def write(self, rows: list[Row]) -> int:
+        """Write one batch durably or raise; return how many rows were new."""
 
 
 class ListSink(BatchingSink):
@@ -47,8 +51,9 @@ class ListSink(BatchingSink):
         super().__init__()
         self.batches: list[list[Row]] = []
 
-    def write(self, rows: list[Row]) -> None:
+    def write(self, rows: list[Row]) -> int:
         self.batches.append(list(rows))
+        return len(rows)
 
     @property
     def rows(self) -> list[Row]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from pipeline.contracts import Complaint, DeadLetter, SatisfactionEvent
@@ -11,6 +12,16 @@ from pipeline.contracts import Complaint, DeadLetter, SatisfactionEvent
 class Table:
     name: str
     columns: tuple[str, ...]
+    # The row's identity; must match this table's materialized view into ingested_keys.
+    key: Callable[[Sequence[object]], str]
+
+
+def _first(row: Sequence[object]) -> str:
+    return str(row[0])
+
+
+def _position(row: Sequence[object]) -> str:
+    return f"{row[0]}:{row[1]}:{row[2]}"  # source_topic:partition:offset
 
 
 SATISFACTION_EVENTS = Table(
@@ -27,6 +38,7 @@ SATISFACTION_EVENTS = Table(
         "source_partition",
         "source_offset",
     ),
+    _first,
 )
 COMPLAINTS = Table(
     "complaints",
@@ -47,10 +59,12 @@ COMPLAINTS = Table(
         "source_partition",
         "source_offset",
     ),
+    _first,
 )
 DEAD_LETTERS = Table(
     "dead_letters",
     ("source_topic", "partition", "offset", "reason", "value", "value_encoding", "received_at"),
+    _position,
 )
 
 
