@@ -58,6 +58,12 @@ class Children:
             proc.kill()
             return proc.wait()
 
+    def kill(self, name: str) -> int:
+        """SIGKILL: no flush, no commit, no goodbye. For crash tests."""
+        proc = self.procs.pop(name)
+        proc.kill()
+        return proc.wait()
+
     def stop_all(self) -> None:
         for name in reversed(list(self.procs)):
             self.stop(name)

@@ -34,6 +34,12 @@ class RunningWorker:
     def stop(self) -> int | None:
         return self.children.stop("worker")
 
+    def kill(self) -> int:
+        return self.children.kill("worker")
+
+    def log(self) -> str:
+        return self.children.output("worker")
+
 
 @contextmanager
 def worker_process(settings: Settings, tmp_path) -> Iterator[RunningWorker]:
