@@ -25,8 +25,13 @@ def test_ten_thousand_hostile_messages(settings_, broker, produce, tmp_path):
     sent: Counter = Counter()
     defects: Counter = Counter()
 
-    @settings(max_examples=200, phases=[Phase.generate], database=None, deadline=None,
-              suppress_health_check=list(HealthCheck))
+    @settings(
+        max_examples=200,
+        phases=[Phase.generate],
+        database=None,
+        deadline=None,
+        suppress_health_check=list(HealthCheck),
+    )
     @given(st.lists(messages(), min_size=50, max_size=50))
     def throw(batch):
         for topic, raw, defect in batch:
@@ -43,8 +48,12 @@ def test_ten_thousand_hostile_messages(settings_, broker, produce, tmp_path):
 
     with worker_process(settings_.with_(kafka_bootstrap=broker.bootstrap), tmp_path) as worker:
         worker.wait_until(
-            lambda t: t["satisfaction-events"]["received"] + t["complaints"]["received"] == total
-            and t["dead-letters"]["received"] == invalid, timeout=180)
+            lambda t: (
+                t["satisfaction-events"]["received"] + t["complaints"]["received"] == total
+                and t["dead-letters"]["received"] == invalid
+            ),
+            timeout=180,
+        )
         assert worker.stop() == 0
         assert "Traceback" not in worker.log()
 

@@ -44,8 +44,13 @@ class Traffic(threading.Thread):
         for i in range(EVENTS):
             store = f"S{rng.randrange(20):02d}"
             score = rng.randint(1, 5)
-            event = {"event_id": f"crash-{i}", "ts": (base + timedelta(seconds=i // 10)).isoformat(),
-                     "store_id": store, "channel": rng.choice(["app", "store"]), "score": score}
+            event = {
+                "event_id": f"crash-{i}",
+                "ts": (base + timedelta(seconds=i // 10)).isoformat(),
+                "store_id": store,
+                "channel": rng.choice(["app", "store"]),
+                "score": score,
+            }
             raw = orjson.dumps(event)
             producer.send("satisfaction-events", key=store.encode(), value=raw)
             sent_events.append((store, raw))
@@ -53,9 +58,13 @@ class Traffic(threading.Thread):
             self.expected[store][1] += score
             self.expected[store][2] += score >= 4
             if i % 10 == 0:
-                complaint = {"complaint_id": f"crash-c{i // 10}", "ts": event["ts"], "store_id": store,
-                             "channel": "hotline", "text": rng.choice(["师傅迟到还态度差", "退款太慢了",
-                                                                        "广告说包邮结果收运费"])}
+                complaint = {
+                    "complaint_id": f"crash-c{i // 10}",
+                    "ts": event["ts"],
+                    "store_id": store,
+                    "channel": "hotline",
+                    "text": rng.choice(["师傅迟到还态度差", "退款太慢了", "广告说包邮结果收运费"]),
+                }
                 producer.send("complaints", key=store.encode(), value=orjson.dumps(complaint))
             # Pace the stream so the kills land mid-stream.
             time.sleep(max(0.0, started + self.seconds * i / EVENTS - time.monotonic()))
@@ -81,7 +90,9 @@ def test_crashes_and_restarts_lose_and_double_nothing(settings, tmp_path):
         for ending in ("kill", "kill", "term"):
             with worker_process(config, tmp_path) as worker:
                 target = landed + 2_000
-                worker.wait_until(lambda _t, w=worker, n=target: events_in_warehouse(w.stats()) >= n)
+                worker.wait_until(
+                    lambda _t, w=worker, n=target: events_in_warehouse(w.stats()) >= n
+                )
                 landed = events_in_warehouse(worker.stats())
                 assert landed < EVENTS, "the stream ended before the crash: not mid-stream"
                 if ending == "kill":
@@ -91,20 +102,29 @@ def test_crashes_and_restarts_lose_and_double_nothing(settings, tmp_path):
         traffic.join(timeout=120)
         assert traffic.error is None and not traffic.is_alive()
         with worker_process(config, tmp_path) as worker:
-            worker.wait_until(lambda _t, w=worker: events_in_warehouse(w.stats()) == EVENTS
-                              and w.stats()["warehouse"]["counts"]["complaints"] == COMPLAINTS,
-                              timeout=180)
+            worker.wait_until(
+                lambda _t, w=worker: (
+                    events_in_warehouse(w.stats()) == EVENTS
+                    and w.stats()["warehouse"]["counts"]["complaints"] == COMPLAINTS
+                ),
+                timeout=180,
+            )
             time.sleep(3)  # give any straggling duplicate a chance to show up
             assert worker.stop() == 0
 
     client = connect(settings.clickhouse_dsn)
     try:
         q = lambda sql: client.query(sql).result_rows  # noqa: E731
-        assert q("SELECT count(), uniqExact(event_id) FROM satisfaction_events") == [(EVENTS, EVENTS)]
+        assert q("SELECT count(), uniqExact(event_id) FROM satisfaction_events") == [
+            (EVENTS, EVENTS)
+        ]
         assert q("SELECT count(), uniqExact(complaint_id) FROM complaints") == [
-            (COMPLAINTS, COMPLAINTS)]
-        rollup = q("SELECT store_id, sum(ratings), sum(score_sum), sum(top2_ratings) "
-                   "FROM satisfaction_minute GROUP BY store_id ORDER BY store_id")
+            (COMPLAINTS, COMPLAINTS)
+        ]
+        rollup = q(
+            "SELECT store_id, sum(ratings), sum(score_sum), sum(top2_ratings) "
+            "FROM satisfaction_minute GROUP BY store_id ORDER BY store_id"
+        )
         assert rollup == [(s, *v) for s, v in sorted(traffic.expected.items())]
         assert q("SELECT sum(complaints) FROM complaints_minute") == [(COMPLAINTS,)]
         assert q("SELECT count() FROM dead_letters") == [(0,)]

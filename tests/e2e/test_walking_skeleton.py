@@ -129,8 +129,10 @@ def test_a_restarted_worker_resumes_from_committed_offsets(start_worker, produce
         assert worker.stop() == 0
     ratings(50, 80)
     with start_worker() as worker:
-        # Only the 30 new ratings: the first 50 were committed after they were written.
-        worker.wait_until(lambda t: t["satisfaction-events"]["written"] == 30)
+        # It receives only the 30 new ratings: SIGTERM committed the first 50 after writing
+        # them. (Counting received, not written: idempotent writes would hide a replay.)
+        stats = worker.wait_until(lambda t: t["satisfaction-events"]["written"] == 30)
+        assert stats["worker"]["topics"]["satisfaction-events"]["received"] == 30
         assert worker.stop() == 0
 
     client = connect(settings.clickhouse_dsn)

@@ -29,9 +29,12 @@ def rating(event_id: str, score: int, offset: int = 0) -> tuple:
 
 def totals(client) -> tuple:
     raw = client.query("SELECT count(), sum(score) FROM satisfaction_events").result_rows[0]
-    rollup = client.query("SELECT sum(ratings), sum(score_sum) FROM satisfaction_minute").result_rows[0]
-    keys = client.query("SELECT count() FROM ingested_keys FINAL WHERE tbl = 'satisfaction_events'"
-                        ).result_rows[0][0]
+    rollup = client.query(
+        "SELECT sum(ratings), sum(score_sum) FROM satisfaction_minute"
+    ).result_rows[0]
+    keys = client.query(
+        "SELECT count() FROM ingested_keys FINAL WHERE tbl = 'satisfaction_events'"
+    ).result_rows[0][0]
     return raw, rollup, keys
 
 
@@ -62,11 +65,17 @@ def test_an_id_published_twice_counts_once_even_within_one_batch(client):
 def test_clickhouse_drops_a_retried_identical_block_in_every_view(client):
     """The second line of defence: an insert that landed but whose answer was lost."""
     rows = [rating("a", 5), rating("b", 2)]
-    settings = {"insert_deduplication_token": "same-block",
-                "deduplicate_blocks_in_dependent_materialized_views": 1}
+    settings = {
+        "insert_deduplication_token": "same-block",
+        "deduplicate_blocks_in_dependent_materialized_views": 1,
+    }
     for _ in range(3):
-        client.insert("satisfaction_events", rows, column_names=list(SATISFACTION_EVENTS.columns),
-                      settings=settings)
+        client.insert(
+            "satisfaction_events",
+            rows,
+            column_names=list(SATISFACTION_EVENTS.columns),
+            settings=settings,
+        )
     assert totals(client) == ((2, 7), (2, 7), 2)
 
 
@@ -75,4 +84,7 @@ def test_dead_letters_are_keyed_by_their_position(client):
     letter = ("complaints", 3, 41, "text: empty", "{}", "utf-8", TS)
     assert flush(sink, [letter, letter]) == 1
     assert flush(sink, [letter, (*letter[:2], 42, *letter[3:])]) == 1
-    assert client.query("SELECT offset FROM dead_letters ORDER BY offset").result_rows == [(41,), (42,)]
+    assert client.query("SELECT offset FROM dead_letters ORDER BY offset").result_rows == [
+        (41,),
+        (42,),
+    ]

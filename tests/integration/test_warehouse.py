@@ -35,7 +35,9 @@ def rows(*scores: tuple[str, int, str]) -> list[tuple]:
 def test_migrations_apply_once_and_are_recorded(client):
     assert [m.version for m in migrate(client, MIGRATIONS)] == [1, 2]
     assert migrate(client, MIGRATIONS) == []
-    assert client.query("SELECT version, name FROM schema_migrations ORDER BY version").result_rows == [
+    assert client.query(
+        "SELECT version, name FROM schema_migrations ORDER BY version"
+    ).result_rows == [
         (1, "base"),
         (2, "ingested_keys"),
     ]

@@ -11,8 +11,9 @@ from pipeline.agents.batch import Message, satisfaction_batch
 from pipeline.contracts import Complaint, Limits, Rejection, SatisfactionEvent, decode
 from tests.strategies import TEXT_LIMIT, messages
 
-LIMITS = Limits(max_text_chars=TEXT_LIMIT, max_future=timedelta(minutes=10),
-                max_age=timedelta(days=400))
+LIMITS = Limits(
+    max_text_chars=TEXT_LIMIT, max_future=timedelta(minutes=10), max_age=timedelta(days=400)
+)
 
 
 @settings(max_examples=1500, deadline=None)
@@ -31,14 +32,14 @@ def test_each_message_is_accepted_exactly_when_it_was_built_valid(message):
 @given(st.binary(max_size=300))
 def test_arbitrary_bytes_never_raise(raw):
     for contract in (SatisfactionEvent, Complaint):
-        assert isinstance(decode(raw, contract, LIMITS, datetime.now(UTC)),
-                          (contract, Rejection))
+        assert isinstance(decode(raw, contract, LIMITS, datetime.now(UTC)), (contract, Rejection))
 
 
 @settings(max_examples=150, deadline=None)
 @given(st.lists(messages(), max_size=40))
 def test_a_batch_accounts_for_every_message(batch):
-    msgs = [Message(t, 0, i, raw) for i, (t, raw, _) in enumerate(batch)
-            if t == "satisfaction-events"]
+    msgs = [
+        Message(t, 0, i, raw) for i, (t, raw, _) in enumerate(batch) if t == "satisfaction-events"
+    ]
     outcome = satisfaction_batch(msgs, LIMITS, datetime.now(UTC))
     assert len(outcome.rows) + len(outcome.dead_letters) + outcome.duplicates == len(msgs)
