@@ -6,6 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from pipeline.classifier import GAPS
 from pipeline.warehouse import connect
 
 pytestmark = pytest.mark.e2e
@@ -88,14 +89,7 @@ def test_known_feedback_lands_exactly_in_clickhouse(start_worker, produce, setti
             "FROM complaints ORDER BY complaint_id"
         )
         assert [c[0] for c in complaints] == sorted(COMPLAINTS)
-        assert {c[1] for c in complaints} <= {
-            "gap1_knowledge",
-            "gap2_standards",
-            "gap3_delivery",
-            "gap4_communication",
-            "gap5_perception",
-            "not_complaint",
-        }
+        assert {c[1] for c in complaints} <= set(GAPS)
         assert all(0 < c[2] <= 1 and c[3].startswith("gapclf-") for c in complaints)
         assert q("SELECT sum(complaints) FROM complaints_minute") == [(len(COMPLAINTS),)]
 
