@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 
 # The repository root: model assets and infra files live beside the package.
@@ -37,17 +37,24 @@ class Settings:
     max_text_chars: int = 2000
     ts_max_future_seconds: int = 600
     ts_max_age_days: int = 400
+    # TTLs: raw rows, dead letters and their keys; rollups (minute and hour) separately.
+    raw_retention_days: int = 730
+    rollup_retention_days: int = 1825
     log_level: str = "info"
+    # Server mode: passwords of the users `gapwatch warehouse access` creates. Never shown.
+    ch_writer_password: str = field(default="", repr=False)
+    ch_analyst_password: str = field(default="", repr=False)
+    ch_grafana_password: str = field(default="", repr=False)
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
         env = os.environ if environ is None else environ
         values: dict[str, object] = {}
-        for field in fields(cls):
-            raw = env.get(PREFIX + field.name.upper())
+        for spec in fields(cls):
+            raw = env.get(PREFIX + spec.name.upper())
             if raw is None or raw == "":
                 continue
-            values[field.name] = _convert(field.name, raw, cls._field_type(field.name))
+            values[spec.name] = _convert(spec.name, raw, cls._field_type(spec.name))
         return cls(**values)  # type: ignore[arg-type]
 
     @staticmethod

@@ -9,7 +9,8 @@ import faust
 from pipeline.agents.app import Worker, build_app
 from pipeline.classifier import load_or_build
 from pipeline.config import Settings
-from pipeline.warehouse import connect, migrate, redact
+from pipeline.warehouse import connect, redact
+from pipeline.warehouse.setup import prepare_warehouse
 
 log = logging.getLogger(__name__)
 
@@ -17,7 +18,7 @@ log = logging.getLogger(__name__)
 def prepare(settings: Settings) -> tuple[Worker, faust.App]:
     settings.data_dir.mkdir(parents=True, exist_ok=True)  # Faust makes only the last level
     client = connect(settings.clickhouse_dsn)
-    migrate(client, settings.infra_dir / "clickhouse" / "migrations")
+    prepare_warehouse(client, settings)
     classifier = load_or_build(settings.model_dir, settings.assets_dir)
     worker = Worker(settings, client, classifier)
     log.info(

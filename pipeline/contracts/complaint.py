@@ -22,6 +22,7 @@ class Complaint(BaseModel):
     text: Text
     customer_id: Id | None = None
     order_id: Id | None = None
+    agent_id: Id | None = None  # the agent the complaint is about, when the desk knows it
 
     @property
     def key(self) -> str:

@@ -94,6 +94,8 @@ class Scenario:
         }
         if self.rng.random() < 0.5:
             complaint["order_id"] = order
+        if channel == "store" or self.rng.random() < 0.3:
+            complaint["agent_id"] = self.rng.choice(store.agents)
         return complaint
 
     def _malformed(self, store: Store, ts: str) -> bytes:

@@ -2,24 +2,48 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import TypeVar
+
+import pyarrow as pa
 from clickhouse_connect.driver.client import Client
 
 from pipeline.warehouse.client import redact
+
+T = TypeVar("T")
+READ_ONLY = {"readonly": 1}
 
 
 class ReadOnlyError(RuntimeError):
     """The query would change data or settings, or ClickHouse rejected it."""
 
 
-def read(client: Client, query: str) -> tuple[list[str], list[tuple]]:
+@contextmanager
+def _guarded() -> Iterator[None]:
     try:
-        result = client.query(query, settings={"readonly": 1})
+        yield
     except Exception as exc:
         message = redact(str(exc))
         if "READONLY" in message or "readonly mode" in message:
             raise ReadOnlyError(
-                "gapwatch sql runs read-only queries only (SELECT, SHOW, DESCRIBE, EXPLAIN); "
+                "gapwatch runs read-only queries only (SELECT, SHOW, DESCRIBE, EXPLAIN); "
                 "this one would change data or settings"
             ) from None
         raise ReadOnlyError(f"query failed: {message.splitlines()[0][:500]}") from None
+
+
+def _run(fn: Callable[[], T]) -> T:
+    with _guarded():
+        return fn()
+
+
+def read(
+    client: Client, query: str, parameters: dict | None = None
+) -> tuple[list[str], list[tuple]]:
+    result = _run(lambda: client.query(query, parameters=parameters, settings=READ_ONLY))
     return list(result.column_names), [tuple(r) for r in result.result_rows]
+
+
+def read_arrow(client: Client, query: str, parameters: dict | None = None) -> pa.Table:
+    return _run(lambda: client.query_arrow(query, parameters=parameters, settings=READ_ONLY))

@@ -50,6 +50,7 @@ COMPLAINTS = Table(
         "text",
         "customer_id",
         "order_id",
+        "agent_id",
         "gap",
         "gap_confidence",
         "dimension",
@@ -93,6 +94,7 @@ def complaint_row(complaint: Complaint, prediction: object, partition: int, offs
         complaint.text,
         complaint.customer_id,
         complaint.order_id,
+        complaint.agent_id,
         p.gap,
         p.gap_confidence,  # type: ignore[attr-defined]
         p.dimension,

@@ -82,3 +82,100 @@ def test_demo_runs_the_whole_stack_and_ends_with_results(settings, tmp_path):
         assert 300 <= events <= 400 and stores == 12
     finally:
         client.close()
+
+
+@pytest.fixture
+def library_env(settings):
+    from tests.integration.seed import seed
+
+    client = connect(settings.clickhouse_dsn)
+    migrate(client, PROJECT_ROOT / "infra" / "clickhouse" / "migrations")
+    seed(client)
+    client.close()
+    return settings.env()
+
+
+def test_warehouse_migrate_is_idempotent(settings):
+    env = settings.env()
+    first = CliRunner().invoke(main, ["warehouse", "migrate"], env=env)
+    assert first.exit_code == 0, first.output
+    assert "applied 0001_base" in first.output and "applied 0003_rollups" in first.output
+    assert "retention set on" in first.output
+    again = CliRunner().invoke(main, ["warehouse", "migrate"], env=env)
+    assert "schema up to date" in again.output and "retention" not in again.output
+
+
+def test_query_lists_the_library_and_runs_a_query(library_env):
+    listing = CliRunner().invoke(main, ["query", "--format", "json"], env=library_env)
+    names = {
+        json.loads(line)["name"]: json.loads(line)["answers"]
+        for line in listing.output.splitlines()
+    }
+    assert names["busiest_hours"].startswith("Busiest hours of the day")
+    assert len(names) == 5
+    result = CliRunner().invoke(
+        main,
+        [
+            "query",
+            "busiest_hours",
+            "--since",
+            "2026-11-16",
+            "--until",
+            "2026-11-30",
+            "--format",
+            "csv",
+        ],
+        env=library_env,
+    )
+    assert result.exit_code == 0, result.output
+    assert result.output.splitlines() == [
+        "hour_of_day,ratings,mean_score,complaints",
+        "10,27,3.074,0",
+        "14,5,2.8,4",
+        "9,4,4.0,5",
+    ]
+    unknown = CliRunner().invoke(main, ["query", "nope"], env=library_env)
+    assert unknown.exit_code == 2 and "known: " in unknown.output
+
+
+def test_export_writes_parquet_from_sql_or_a_library_query(library_env, tmp_path):
+    import pyarrow.parquet as pq
+
+    out = tmp_path / "hours.parquet"
+    result = CliRunner().invoke(
+        main,
+        [
+            "export",
+            "busiest_hours",
+            "--out",
+            str(out),
+            "--since",
+            "2026-11-16",
+            "--until",
+            "2026-11-30",
+        ],
+        env=library_env,
+    )
+    assert result.exit_code == 0, result.output
+    assert pq.read_table(out).to_pylist()[0] == {
+        "hour_of_day": 10,
+        "ratings": 27,
+        "mean_score": 3.074,
+        "complaints": 0,
+    }
+    sql_out = tmp_path / "stores.parquet"
+    CliRunner().invoke(
+        main,
+        [
+            "export",
+            "SELECT DISTINCT store_id FROM satisfaction_events ORDER BY store_id",
+            "--out",
+            str(sql_out),
+        ],
+        env=library_env,
+    )
+    assert pq.read_table(sql_out).column("store_id").to_pylist() == ["S1", "S2", "S3"]
+    refused = CliRunner().invoke(
+        main, ["export", "DROP TABLE complaints", "--out", str(sql_out)], env=library_env
+    )
+    assert refused.exit_code == 1 and "read-only queries only" in refused.output

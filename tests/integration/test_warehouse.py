@@ -33,13 +33,14 @@ def rows(*scores: tuple[str, int, str]) -> list[tuple]:
 
 
 def test_migrations_apply_once_and_are_recorded(client):
-    assert [m.version for m in migrate(client, MIGRATIONS)] == [1, 2]
+    assert [m.version for m in migrate(client, MIGRATIONS)] == [1, 2, 3]
     assert migrate(client, MIGRATIONS) == []
     assert client.query(
         "SELECT version, name FROM schema_migrations ORDER BY version"
     ).result_rows == [
         (1, "base"),
         (2, "ingested_keys"),
+        (3, "rollups"),
     ]
 
 
@@ -51,7 +52,7 @@ def test_rollups_follow_inserts_exactly(client):
         column_names=list(SATISFACTION_EVENTS.columns),
     )
     result = client.query(
-        "SELECT store_id, sum(ratings), sum(score_sum), sum(top2_ratings), min(minute) "
+        "SELECT store_id, sum(ratings), sum(score_sum), sum(top2_ratings), min(bucket) "
         "FROM satisfaction_minute GROUP BY store_id ORDER BY store_id"
     ).result_rows
     assert result == [

@@ -1,0 +1,106 @@
+"""A small warehouse whose answers are worked out by hand in the tests that use it."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from pipeline.warehouse.tables import COMPLAINTS, SATISFACTION_EVENTS
+
+MON = datetime(2026, 11, 16, tzinfo=UTC)  # a Monday
+TUE = MON + timedelta(days=1)
+NEXT_MON = MON + timedelta(days=7)
+
+
+def _ratings() -> list[tuple]:
+    rows = []
+
+    def add(store: str, at: datetime, score: int, exp: dict | None = None, per: dict | None = None):
+        n = len(rows)
+        rows.append(
+            (
+                f"e{n}",
+                at + timedelta(seconds=n),
+                store,
+                "app",
+                None,
+                score,
+                exp or {},
+                per or {},
+                0,
+                n,
+            )
+        )
+
+    for score in (5, 5, 4, 2):
+        add("S1", MON.replace(hour=9), score)
+    for score in (1, 2, 3):
+        add("S2", MON.replace(hour=14), score)
+    for score in (4, 4):
+        add("S1", TUE.replace(hour=14), score)
+    # Surveys at 10:00: S1 falls 2 short on reliability and meets empathy; S2 beats
+    # reliability by 1; S3 has too few responses (5) to be ranked.
+    for _ in range(10):
+        add(
+            "S1",
+            MON.replace(hour=10),
+            3,
+            {"reliability": 7, "empathy": 6},
+            {"reliability": 5, "empathy": 6},
+        )
+    for _ in range(12):
+        add("S2", MON.replace(hour=10), 4, {"reliability": 6}, {"reliability": 7})
+    for _ in range(5):
+        add("S3", MON.replace(hour=10), 1, {"reliability": 7}, {"reliability": 1})
+    return rows
+
+
+def _complaints() -> list[tuple]:
+    items = [
+        ("S1", MON.replace(hour=9), "gap3_delivery", "assurance", "A1"),
+        ("S1", MON.replace(hour=9), "gap3_delivery", "reliability", "A1"),
+        ("S1", MON.replace(hour=9), "gap3_delivery", "assurance", "A2"),
+        ("S1", MON.replace(hour=9), "gap2_standards", "empathy", "A1"),
+        ("S1", MON.replace(hour=9), "not_complaint", None, "A2"),
+        ("S1", TUE.replace(hour=14), "gap4_communication", "reliability", "A3"),
+        ("S1", NEXT_MON.replace(hour=9), "gap5_perception", None, None),
+        ("S2", MON.replace(hour=14), "gap3_delivery", "responsiveness", "B1"),
+        ("S2", MON.replace(hour=14), "gap1_knowledge", "empathy", None),
+        ("S2", MON.replace(hour=14), "gap1_knowledge", "empathy", None),
+    ]
+    return [
+        (
+            f"c{n}",
+            at + timedelta(seconds=n),
+            store,
+            "hotline",
+            "……",
+            None,
+            None,
+            agent,
+            gap,
+            0.5 + n / 100,
+            dim,
+            0.7,
+            "test",
+            [],
+            0,
+            n,
+        )
+        for n, (store, at, gap, dim, agent) in enumerate(items)
+    ]
+
+
+RATINGS = _ratings()
+COMPLAINT_ROWS = _complaints()
+
+
+def seed(client, *, before_agent_id: bool = False) -> None:
+    """Insert the seed; ``before_agent_id`` for a warehouse older than migration 0003."""
+    client.insert("satisfaction_events", RATINGS, column_names=list(SATISFACTION_EVENTS.columns))
+    columns = list(COMPLAINTS.columns)
+    rows = COMPLAINT_ROWS
+    if before_agent_id:
+        at = columns.index("agent_id")
+        columns.pop(at)
+        rows = [row[:at] + row[at + 1 :] for row in rows]
+    client.insert("complaints", rows, column_names=columns)
