@@ -26,6 +26,14 @@ FROM dead_letters GROUP BY source_topic ORDER BY source_topic
 """
 
 
+QUERIES = {
+    "row counts": _COUNTS,
+    "satisfaction by store": _BY_STORE,
+    "complaints by gap": _BY_GAP,
+    "dead letters by topic": _DEAD_BY_TOPIC,
+}
+
+
 def summary(client: Client) -> dict:
     counts = client.query(_COUNTS).named_results()
     return {

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 
@@ -179,3 +180,45 @@ def test_export_writes_parquet_from_sql_or_a_library_query(library_env, tmp_path
         main, ["export", "DROP TABLE complaints", "--out", str(sql_out)], env=library_env
     )
     assert refused.exit_code == 1 and "read-only queries only" in refused.output
+
+
+def test_bench_warehouse_seeds_and_times_every_query(tmp_path):
+    run = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pipeline",
+            "bench",
+            "warehouse",
+            "--events",
+            "20000",
+            "--complaints",
+            "2000",
+            "--repeats",
+            "1",
+            "--path",
+            str(tmp_path / "bench"),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={**os.environ, "COLUMNS": "200"},
+    )
+    assert run.returncode == 0, run.stderr[-2000:]
+    assert "seeded 20,000 events and 2,000 complaints" in run.stdout
+    for name in (
+        "worst stores, last 24 h",
+        "row counts",
+        "gap_mix_by_store_week",
+        "worst_stores_by_servqual",
+        "agents_with_most_delivery_gaps",
+    ):
+        assert name in run.stdout
+    client = connect(f"chdb://{tmp_path / 'bench'}")
+    try:
+        assert client.query("SELECT sum(ratings) FROM satisfaction_hour").result_rows == [(20000,)]
+        assert client.query("SELECT sum(complaints) FROM complaints_minute").result_rows == [
+            (2000,)
+        ]
+    finally:
+        client.close()

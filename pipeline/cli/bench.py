@@ -1,0 +1,67 @@
+"""Benchmarks: each prints its figures as a table."""
+
+from __future__ import annotations
+
+import tempfile
+from contextlib import closing
+from pathlib import Path
+
+import click
+
+from pipeline.cli._root import main, settings
+
+
+@main.group()
+def bench() -> None:
+    """Measure speed on this machine; figures are printed, never asserted."""
+
+
+@bench.command("warehouse")
+@click.option("--events", default=10_000_000, show_default=True)
+@click.option("--complaints", default=1_000_000, show_default=True)
+@click.option(
+    "--repeats", default=5, show_default=True, help="Runs per query; the median is shown."
+)
+@click.option(
+    "--path",
+    type=click.Path(path_type=Path, file_okay=False),
+    help="chDB path to seed (default: a fresh temporary one).",
+)
+def bench_warehouse(events: int, complaints: int, repeats: int, path: Path | None) -> None:
+    """Seed a chDB warehouse with EVENTS ratings and COMPLAINTS, then time every query."""
+    from rich.console import Console
+    from rich.table import Table
+
+    from pipeline.bench.warehouse import seed, time_queries
+    from pipeline.warehouse import connect
+    from pipeline.warehouse.library import library
+    from pipeline.warehouse.setup import prepare_warehouse
+
+    config = settings()
+    console = Console()
+    with tempfile.TemporaryDirectory(prefix="gapwatch-bench-") as scratch:
+        target = path or Path(scratch) / "chdb"
+        with closing(connect(f"chdb://{target}")) as client:
+            prepare_warehouse(client, config)
+            rate = seed(client, events, complaints)
+            console.print(
+                f"seeded {events:,} events and {complaints:,} complaints into {target} "
+                f"at {rate:,.0f} rows/s (materialized views included)"
+            )
+            timings = time_queries(
+                client, library(config.infra_dir / "clickhouse" / "queries"), repeats
+            )
+    out = Table(title=f"Query times on chDB, median of {repeats}", header_style="bold")
+    for column in ("query", "kind", "median", "worst", "rows", "< 1 s"):
+        out.add_column(column)
+    for t in timings:
+        ok = "[green]yes[/]" if t.worst_s < 1 else "[red]NO[/]"
+        out.add_row(
+            t.name,
+            t.kind,
+            f"{t.median_s * 1000:,.0f} ms",
+            f"{t.worst_s * 1000:,.0f} ms",
+            f"{t.rows:,}",
+            ok,
+        )
+    console.print(out)
