@@ -23,6 +23,15 @@ class Settings:
     kafka_declare_topics: bool = True
     # How long a silent worker keeps its partitions; a restart waits this long for them.
     kafka_session_timeout: float = 30.0
+    # Declared on a real broker: partitions are the unit of parallelism (workers ≤ partitions).
+    kafka_partitions: int = 8
+    kafka_replication: int = 1
+    # Passed through to every Kafka client: PLAINTEXT, SSL, SASL_PLAINTEXT or SASL_SSL.
+    kafka_security_protocol: str = "PLAINTEXT"
+    kafka_sasl_mechanism: str = "PLAIN"  # or SCRAM-SHA-256, SCRAM-SHA-512
+    kafka_sasl_username: str = ""
+    kafka_sasl_password: str = field(default="", repr=False)
+    kafka_ssl_cafile: str = ""  # CA bundle for SSL and SASL_SSL; empty: the system's
     clickhouse_dsn: str = f"chdb://{PROJECT_ROOT / 'var' / 'chdb'}"
     model_dir: Path = PROJECT_ROOT / "var" / "model"
     assets_dir: Path = PROJECT_ROOT / "models"

@@ -29,6 +29,7 @@ from pipeline.agents.stats import WorkerStats
 from pipeline.classifier import GapClassifier
 from pipeline.config import Settings
 from pipeline.contracts import COMPLAINTS, DEAD_LETTERS, SATISFACTION_EVENTS, DeadLetter, Limits
+from pipeline.kafka import faust_credentials, topic_specs
 from pipeline.sinks import ClickHouseSink, Sink
 from pipeline.warehouse import tables
 from pipeline.warehouse.summary import summary
@@ -84,6 +85,9 @@ def build_app(settings: Settings, worker: Worker) -> faust.App:
         broker_session_timeout=settings.kafka_session_timeout,
         broker_rebalance_timeout=settings.kafka_session_timeout,
         broker_heartbeat_interval=min(3.0, settings.kafka_session_timeout / 3),
+        broker_credentials=faust_credentials(settings),
+        topic_partitions=settings.kafka_partitions,
+        topic_replication_factor=settings.kafka_replication,
         consumer_auto_offset_reset="earliest",
         key_serializer="raw",
         value_serializer="raw",
@@ -93,9 +97,18 @@ def build_app(settings: Settings, worker: Worker) -> faust.App:
         datadir=str(settings.data_dir / "faust"),
         store="memory://",
     )
-    satisfaction_topic = app.topic(SATISFACTION_EVENTS)
-    complaints_topic = app.topic(COMPLAINTS)
-    dead_letter_topic = app.topic(DEAD_LETTERS)
+    # Declared (partitions, replication, retention) only where the broker allows it.
+    specs = topic_specs(settings)
+
+    def topic(name: str) -> faust.TopicT:
+        spec = specs[name]
+        return app.topic(
+            name, partitions=spec.partitions, replicas=spec.replication, retention=spec.retention
+        )
+
+    satisfaction_topic = topic(SATISFACTION_EVENTS)
+    complaints_topic = topic(COMPLAINTS)
+    dead_letter_topic = topic(DEAD_LETTERS)
 
     async def handle(
         stream: faust.StreamT,
@@ -148,8 +161,12 @@ def build_app(settings: Settings, worker: Worker) -> faust.App:
 
     @app.page("/stats/")
     async def stats(web: Any, request: Any) -> Any:
+        assignment = sorted(f"{tp.topic}:{tp.partition}" for tp in app.consumer.assignment())
         return web.json(
-            {"worker": worker.stats.snapshot(), "warehouse": await worker.warehouse_summary()}
+            {
+                "worker": {**worker.stats.snapshot(), "assignment": assignment},
+                "warehouse": await worker.warehouse_summary(),
+            }
         )
 
     @app.on_before_shutdown.connect

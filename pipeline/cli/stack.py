@@ -71,11 +71,14 @@ def simulate(
     bootstrap: str | None,
 ) -> None:
     """Produce realistic satisfaction events and complaints to Kafka with kafka-python."""
+    from pipeline.kafka import kafka_python_config
     from pipeline.simulate import Scenario, produce
 
     config = settings()
     scenario = Scenario(seed=seed, stores=stores, run_id=run_id, invalid_share=invalid_share)
-    produced = produce(bootstrap or config.kafka_bootstrap, scenario, rate, seconds)
+    produced = produce(
+        bootstrap or config.kafka_bootstrap, scenario, rate, seconds, kafka_python_config(config)
+    )
     report = {
         "produced": dict(produced.counts),
         "malformed": dict(produced.malformed),
@@ -83,6 +86,25 @@ def simulate(
         "run_id": scenario.run_id,
     }
     click.echo(json.dumps(report))
+
+
+@main.group()
+def topics() -> None:
+    """Kafka topics on a real broker (the embedded one creates them by itself)."""
+
+
+@topics.command("create")
+def topics_create() -> None:
+    """Create the topics of infra/kafka/topics.json with their partitions and retention."""
+    from pipeline.kafka import create_topics, topic_specs
+
+    config = settings()
+    for name, outcome in create_topics(config).items():
+        spec = topic_specs(config)[name]
+        click.echo(
+            f"{name}: {outcome} ({spec.partitions} partitions, replication "
+            f"{spec.replication}, retention {spec.retention})"
+        )
 
 
 @main.command()

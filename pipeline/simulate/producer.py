@@ -20,11 +20,19 @@ class Produced:
 
 
 def produce(
-    bootstrap: str, scenario: Scenario, rate: float, seconds: float, on_tick: object = None
+    bootstrap: str,
+    scenario: Scenario,
+    rate: float,
+    seconds: float,
+    security: dict[str, object] | None = None,
 ) -> Produced:
     """Send about ``rate`` ratings a second for ``seconds``; complaints follow some of them."""
     producer = KafkaProducer(
-        bootstrap_servers=bootstrap, linger_ms=20, acks="all", key_serializer=str.encode
+        bootstrap_servers=bootstrap,
+        linger_ms=20,
+        acks="all",
+        key_serializer=str.encode,
+        **(security or {}),
     )
     produced, started = Produced(), time.monotonic()
     sent = 0
@@ -43,8 +51,6 @@ def produce(
                     if isinstance(record.value, bytes):
                         produced.malformed[record.topic] += 1
                 sent += 1
-            if callable(on_tick):
-                on_tick(produced)
             time.sleep(min(0.05, max(0.0, (sent / rate) - (time.monotonic() - started))))
         producer.flush(timeout=60)
     finally:
