@@ -148,3 +148,23 @@ def test_kafka_security_reaches_every_client():
     assert "pw-0123456789" not in repr(sasl)
     with pytest.raises(ConfigError, match="GAPWATCH_KAFKA_SECURITY_PROTOCOL"):
         faust_credentials(Settings().with_(kafka_security_protocol="TLS"))
+
+
+@pytest.mark.parametrize("declare", [True, False])
+def test_the_worker_declares_its_topics_only_where_the_broker_allows(declare, model_dir):
+    from datetime import timedelta
+
+    from pipeline.agents import Worker, build_app
+    from pipeline.classifier import load_or_build
+
+    settings = Settings().with_(
+        kafka_declare_topics=declare, kafka_partitions=6, kafka_replication=3
+    )
+    worker = Worker(settings, client=None, classifier=load_or_build(model_dir, settings.assets_dir))
+    app = build_app(settings, worker)
+    assert app.conf.topic_allow_declare is declare
+    topics = {agent.channel.get_topic_name(): agent.channel for agent in app.agents.values()}
+    assert set(topics) == {"satisfaction-events", "complaints", "dead-letters"}
+    for topic in topics.values():
+        assert (topic.partitions, topic.replicas) == (6, 3)
+    assert topics["dead-letters"].retention == timedelta(hours=720)
