@@ -50,6 +50,14 @@ class Settings:
     raw_retention_days: int = 730
     rollup_retention_days: int = 1825
     log_level: str = "info"
+    # Alerting on satisfaction drops (see pipeline/alerting/detector.py).
+    alerts_enabled: bool = True
+    alert_interval_seconds: float = 10.0  # how often closed windows are checked
+    alert_evidence: float = 11.0  # sensitivity: nats of evidence to open (lower = sooner, noisier)
+    alert_min_ratings: int = 15  # no alert rests on fewer ratings
+    alert_replay_days: int = 14  # history replayed at start to rebuild baselines
+    alert_webhook_url: str = ""
+    alert_webhook_secret: str = field(default="", repr=False)
     # Server mode: passwords of the users `gapwatch warehouse access` creates. Never shown.
     ch_writer_password: str = field(default="", repr=False)
     ch_analyst_password: str = field(default="", repr=False)

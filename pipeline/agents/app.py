@@ -17,6 +17,7 @@ from typing import Any
 
 import faust
 from clickhouse_connect.driver.client import Client
+from faust.types import TP
 
 from pipeline.agents.batch import (
     Message,
@@ -29,6 +30,7 @@ from pipeline.agents.stats import WorkerStats
 from pipeline.classifier import GapClassifier
 from pipeline.config import Settings
 from pipeline.contracts import COMPLAINTS, DEAD_LETTERS, SATISFACTION_EVENTS, DeadLetter, Limits
+from pipeline.contracts.topics import ALERTS
 from pipeline.kafka import faust_credentials, topic_specs
 from pipeline.sinks import ClickHouseSink, Sink
 from pipeline.warehouse import tables
@@ -159,6 +161,9 @@ def build_app(settings: Settings, worker: Worker) -> faust.App:
     async def dead_letters(stream: faust.StreamT) -> None:
         await handle(stream, DEAD_LETTERS, worker.sinks.dead_letters, file_dead_letters)
 
+    if settings.alerts_enabled:
+        _alerting(app, settings, worker, topic(ALERTS))
+
     @app.page("/stats/")
     async def stats(web: Any, request: Any) -> Any:
         assignment = sorted(f"{tp.topic}:{tp.partition}" for tp in app.consumer.assignment())
@@ -174,6 +179,45 @@ def build_app(settings: Settings, worker: Worker) -> faust.App:
         worker.stopping.set()
 
     return app
+
+
+def _alerting(app: faust.App, settings: Settings, worker: Worker, alerts: faust.TopicT) -> None:
+    """Check closed windows for drops, on the worker that owns satisfaction-events:0, so
+    several workers never raise the same alert twice."""
+    from pipeline.alerting import AlertRunner, DetectorConfig, Webhook
+
+    config = DetectorConfig(
+        open_evidence=settings.alert_evidence, min_ratings=settings.alert_min_ratings
+    )
+    runner = AlertRunner(worker.client, config, replay=timedelta(days=settings.alert_replay_days))
+    webhook = (
+        Webhook(settings.alert_webhook_url, settings.alert_webhook_secret)
+        if settings.alert_webhook_url
+        else None
+    )
+    owner = TP(SATISFACTION_EVENTS, 0)
+
+    @app.timer(interval=settings.alert_interval_seconds)
+    async def check_for_drops() -> None:
+        if owner not in app.consumer.assignment():
+            return
+        for record in await worker.in_io(runner.step):
+            worker.stats.alerts += 1
+            log.warning(
+                "alert %s %s: %s, share of 4–5 %.0f%% against %.0f%% (%d ratings); %s",
+                record.state,
+                record.event.scope,
+                record.event.alert_id,
+                100 * record.event.current_share,
+                100 * record.event.baseline_share,
+                record.event.ratings,
+                record.why.likely_cause,
+            )
+            await (await alerts.send(key=record.event.alert_id.encode(), value=record.to_json()))
+            if webhook is not None:
+                await asyncio.get_running_loop().run_in_executor(
+                    None, webhook.post, record.to_json()
+                )
 
 
 async def _isolating_failures(

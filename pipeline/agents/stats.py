@@ -19,12 +19,14 @@ class TopicStats:
 class WorkerStats:
     started_at: float = field(default_factory=time.time)
     topics: dict[str, TopicStats] = field(default_factory=dict)
+    alerts: int = 0
 
     def topic(self, name: str) -> TopicStats:
         return self.topics.setdefault(name, TopicStats())
 
     def snapshot(self) -> dict:
         return {
+            "alerts": self.alerts,
             "started_at": self.started_at,
             "uptime_s": time.time() - self.started_at,
             "topics": {name: asdict(s) for name, s in self.topics.items()},

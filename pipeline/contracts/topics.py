@@ -3,5 +3,6 @@
 SATISFACTION_EVENTS = "satisfaction-events"
 COMPLAINTS = "complaints"
 DEAD_LETTERS = "dead-letters"
+ALERTS = "alerts"
 
 INPUT_TOPICS = (SATISFACTION_EVENTS, COMPLAINTS)

@@ -11,6 +11,7 @@ import logging
 from confluent_kafka import Producer
 
 from pipeline.contracts import DEAD_LETTERS, INPUT_TOPICS
+from pipeline.contracts.topics import ALERTS
 
 log = logging.getLogger(__name__)
 
@@ -24,7 +25,7 @@ class EmbeddedBroker:
         metadata = self._producer.list_topics(timeout=10)
         self.bootstrap = ",".join(f"{b.host}:{b.port}" for b in metadata.brokers.values())
 
-    def create_topics(self, names: tuple[str, ...] = (*INPUT_TOPICS, DEAD_LETTERS)) -> None:
+    def create_topics(self, names: tuple[str, ...] = (*INPUT_TOPICS, DEAD_LETTERS, ALERTS)) -> None:
         """Asking for a topic's metadata makes the mock cluster create it."""
         for name in names:
             self._producer.list_topics(topic=name, timeout=10)

@@ -125,7 +125,7 @@ def test_dockerfile_runs_as_a_user_and_builds_the_model():
 
 def test_topic_specs_come_from_infra_and_settings():
     specs = topic_specs(Settings().with_(kafka_partitions=12, kafka_replication=3))
-    assert set(specs) == {"satisfaction-events", "complaints", "dead-letters"}
+    assert set(specs) == {"satisfaction-events", "complaints", "dead-letters", "alerts"}
     assert specs["complaints"].partitions == 12 and specs["complaints"].replication == 3
     assert specs["dead-letters"].config == {"retention.ms": str(720 * 3600 * 1000)}
 

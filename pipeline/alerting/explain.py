@@ -1,0 +1,75 @@
+"""Why satisfaction dropped: the complaints of the same scope and span, in gaps-model terms."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from clickhouse_connect.driver.client import Client
+
+from pipeline.alerting.detector import AlertEvent
+
+ACTIONS = {
+    "gap1_knowledge": "gap 1 (knowledge): the company misreads what customers expect; "
+    "research and listen to customers",
+    "gap2_standards": "gap 2 (standards): rules and service design miss expectations; "
+    "revise standards and service design",
+    "gap3_delivery": "gap 3 (delivery): staff or systems fail the standard; "
+    "train, empower and equip staff",
+    "gap4_communication": "gap 4 (communication): promises do not match delivery; "
+    "align promises with delivery",
+    "gap5_perception": "gap 5 (perception): dissatisfaction without a stated cause; "
+    "follow the four provider gaps behind it",
+}
+
+
+@dataclass(frozen=True)
+class Explanation:
+    gaps: dict[str, int]
+    dimensions: dict[str, int]
+    top_terms: list[str]
+    likely_cause: str
+
+
+def _where(alert: AlertEvent) -> tuple[str, dict]:
+    params = {
+        "start": alert.window_start,
+        "end": alert.window_end,
+        "store": alert.scope.store_id,
+        "channel": alert.scope.channel,
+    }
+    clause = "bucket >= {start:DateTime} AND bucket < {end:DateTime}"
+    if alert.scope.store_id:
+        clause += " AND store_id = {store:String}"
+    if alert.scope.channel:
+        clause += " AND channel = {channel:String}"
+    return clause, params
+
+
+def explain(client: Client, alert: AlertEvent) -> Explanation:
+    clause, params = _where(alert)
+    rows = client.query(
+        f"SELECT gap, dimension, sum(complaints) FROM complaints_minute WHERE {clause} "
+        "AND gap != 'not_complaint' GROUP BY gap, dimension",
+        parameters=params,
+    ).result_rows
+    gaps: dict[str, int] = {}
+    dimensions: dict[str, int] = {}
+    for gap, dimension, n in rows:
+        gaps[gap] = gaps.get(gap, 0) + int(n)
+        if dimension != "none":
+            dimensions[dimension] = dimensions.get(dimension, 0) + int(n)
+    raw_clause = clause.replace("bucket", "ts")
+    terms = client.query(
+        f"SELECT topK(5)(term) FROM complaints ARRAY JOIN terms AS term WHERE {raw_clause} "
+        "AND gap != 'not_complaint'",
+        parameters=params,
+    ).result_rows
+    return Explanation(gaps, dimensions, list(terms[0][0]) if terms else [], likely_cause(gaps))
+
+
+def likely_cause(gaps: dict[str, int]) -> str:
+    total = sum(gaps.values())
+    if not total:
+        return "no complaints in this span: " + ACTIONS["gap5_perception"]
+    gap, n = max(sorted(gaps.items()), key=lambda item: item[1])
+    return f"{n} of {total} complaints point to {ACTIONS[gap]}"

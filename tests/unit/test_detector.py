@@ -1,0 +1,78 @@
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from pipeline.alerting.detector import Detector, DetectorConfig, Scope, Window
+
+START = datetime(2026, 3, 2, tzinfo=UTC)
+STEP = timedelta(minutes=10)
+STORE = Scope("store", "S1")
+
+
+def windows(scope: Scope, first: int, count: int, n: int, top2: int, score: int | None = None):
+    for i in range(first, first + count):
+        yield Window(scope, START + i * STEP, n, top2, score if score is not None else 4 * n)
+
+
+def feed(detector: Detector, stream) -> list:
+    return [event for w in stream for event in detector.observe(w)]
+
+
+DAY = 144  # windows a day
+
+
+def test_a_clear_drop_opens_one_alert_that_later_resolves():
+    d = Detector()
+    assert feed(d, windows(STORE, 0, 4 * DAY, n=10, top2=8)) == []
+    opened = feed(d, windows(STORE, 4 * DAY, 12, n=10, top2=3, score=25))
+    assert len(opened) == 1 and opened[0].resolved_at is None
+    alert = opened[0]
+    assert alert.opened_at - (START + 4 * DAY * STEP) <= timedelta(minutes=30)
+    assert alert.baseline_share == 0.8 and alert.current_share < 0.45 and alert.ratings >= 15
+    assert alert.current_mean < alert.baseline_mean
+    # Still low: the open alert is not raised again (hysteresis).
+    assert feed(d, windows(STORE, 4 * DAY + 12, 12, n=10, top2=3)) == []
+    resolved = feed(d, windows(STORE, 4 * DAY + 24, 24, n=10, top2=8))
+    assert [(e.alert_id, e.resolved_at is not None) for e in resolved] == [(alert.alert_id, True)]
+
+
+def test_a_small_store_with_three_bad_ratings_pages_nobody():
+    d = Detector()
+    quiet = list(windows(STORE, 0, 4 * DAY, n=1, top2=1))[::3]  # ~2 ratings an hour
+    assert feed(d, quiet) == []
+    assert feed(d, windows(STORE, 4 * DAY, 3, n=1, top2=0, score=1)) == []
+
+
+def test_no_alert_before_the_baseline_has_three_days_of_history():
+    d = Detector()
+    assert feed(d, windows(STORE, 0, 2 * DAY, n=10, top2=8)) == []
+    assert feed(d, windows(STORE, 2 * DAY, 12, n=10, top2=1)) == []
+
+
+def test_a_sustained_small_drop_is_caught_by_the_cusum():
+    d = Detector(DetectorConfig())
+    assert feed(d, windows(STORE, 0, 4 * DAY, n=20, top2=16)) == []  # 80%
+    events = feed(d, windows(STORE, 4 * DAY, 24, n=20, top2=13))  # 65% for 4 hours
+    assert [e.trigger for e in events] == ["sustained"]
+
+
+def test_replaying_the_same_windows_raises_the_same_alerts():
+    stream = [
+        *windows(STORE, 0, 4 * DAY, 10, 8),
+        *windows(STORE, 4 * DAY, 12, 10, 2),
+        *windows(STORE, 4 * DAY + 12, 30, 10, 8),
+    ]
+    assert feed(Detector(), stream) == feed(Detector(), stream) != []
+
+
+def test_the_daily_rhythm_is_expected_not_alerted():
+    d = Detector()
+
+    # Every day, share drops from 85% to 60% over the lunch peak (12:00–14:00).
+    def day(i: int):
+        for w in range(DAY):
+            at = i * DAY + w
+            lunch = 72 <= w < 84
+            yield Window(STORE, START + at * STEP, 20, 12 if lunch else 17, 80)
+
+    assert feed(d, (w for i in range(14) for w in day(i))) == []
