@@ -39,6 +39,7 @@ class AlertRunner:
         self.replay, self.lateness = replay, lateness
         self.next: datetime | None = None  # start of the first window not yet fed
         self.emitted: set[tuple[str, str]] | None = None
+        self.suppressed: set[str] = set()
 
     @property
     def window(self) -> timedelta:
@@ -79,16 +80,39 @@ class AlertRunner:
         records = []
         at = since
         while at < until:
-            for window in self._scope_windows(at, by_window.get(at, [])):
-                for event in self.detector.observe(window):
-                    key = (event.alert_id, "resolved" if event.resolved_at else "open")
-                    assert self.emitted is not None
-                    if key in self.emitted:
-                        continue
-                    self.emitted.add(key)
-                    records.append(AlertRecord(event, explain(self.client, event)))
+            events = [
+                event
+                for window in self._scope_windows(at, by_window.get(at, []))
+                for event in self.detector.observe(window)
+            ]
+            for event in self._one_alert_per_drop(events):
+                key = (event.alert_id, "resolved" if event.resolved_at else "open")
+                assert self.emitted is not None
+                if key in self.emitted:
+                    continue
+                self.emitted.add(key)
+                records.append(AlertRecord(event, explain(self.client, event)))
             at += self.window
         return records
+
+    def _one_alert_per_drop(self, events: list) -> list:
+        """A store × channel alert adds nothing while its store's own alert is open."""
+        open_stores = {
+            a.scope.store_id for a in self.detector.open_alerts() if a.scope.kind == "store"
+        }
+        kept = []
+        for event in events:
+            if event.alert_id in self.suppressed:
+                continue  # the resolution of an alert never raised
+            if (
+                event.scope.kind == "store_channel"
+                and event.resolved_at is None
+                and event.scope.store_id in open_stores
+            ):
+                self.suppressed.add(event.alert_id)
+                continue
+            kept.append(event)
+        return kept
 
     def _scope_windows(self, at: datetime, rows: list[tuple]) -> list[Window]:
         """Overall, per store and per store × channel; known scopes with no ratings get an

@@ -1,0 +1,151 @@
+"""The alert runner on chDB: a drop in the warehouse becomes one explained alert, once."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import threading
+from datetime import UTC, datetime, timedelta
+from http.server import BaseHTTPRequestHandler, HTTPServer
+from typing import ClassVar
+
+import pytest
+
+from pipeline.alerting import AlertRunner, Webhook
+from pipeline.config import PROJECT_ROOT
+from pipeline.warehouse import connect, migrate
+from pipeline.warehouse.tables import COMPLAINTS, SATISFACTION_EVENTS
+
+pytestmark = pytest.mark.integration
+START = datetime(2026, 3, 2, tzinfo=UTC)
+STEP = timedelta(minutes=10)
+DROP_AT = START + timedelta(days=4, hours=10)
+
+
+def ratings(client) -> None:
+    """4 days at 80% 4–5 scores, 2 hours at 30%, then 4 hours back at 80%: 120 an hour."""
+    rows, n = [], 0
+    at = START
+    while at < DROP_AT + timedelta(hours=6):
+        good = 6 if DROP_AT <= at < DROP_AT + timedelta(hours=2) else 16
+        for i in range(20):
+            score = 5 if i < good else 2
+            rows.append(
+                (f"e{n}", at + timedelta(seconds=i * 25), "S1", "app", None, score, {}, {}, 0, n)
+            )
+            n += 1
+        at += STEP
+    client.insert("satisfaction_events", rows, column_names=list(SATISFACTION_EVENTS.columns))
+
+
+def complaints(client) -> None:
+    gaps = ["gap3_delivery"] * 5 + ["gap2_standards"] * 2 + ["not_complaint"]
+    rows = [
+        (
+            f"c{i}",
+            DROP_AT + timedelta(minutes=5 + 10 * i),
+            "S1",
+            "app",
+            "师傅迟到还态度差",
+            None,
+            None,
+            None,
+            gap,
+            0.9,
+            "assurance" if gap == "gap3_delivery" else "empathy",
+            0.8,
+            "t",
+            ["迟到", "态度"] if gap == "gap3_delivery" else ["规定"],
+            0,
+            i,
+        )
+        for i, gap in enumerate(gaps)
+    ]
+    client.insert("complaints", rows, column_names=list(COMPLAINTS.columns))
+
+
+@pytest.fixture
+def client(tmp_path):
+    client = connect(f"chdb://{tmp_path / 'chdb'}")
+    migrate(client, PROJECT_ROOT / "infra" / "clickhouse" / "migrations")
+    ratings(client)
+    complaints(client)
+    yield client
+    client.close()
+
+
+def test_a_drop_becomes_one_explained_alert_that_resolves(client):
+    records = AlertRunner(client, replay=timedelta(days=30)).step()
+    by_scope = {(r.event.scope.kind, r.state): r for r in records}
+    # One drop, one store, one channel: the store alert and the overall one; the channel
+    # alert would only repeat the store's.
+    assert set(by_scope) == {
+        ("store", "open"),
+        ("store", "resolved"),
+        ("overall", "open"),
+        ("overall", "resolved"),
+    }
+    opened = by_scope[("store", "open")]
+    assert DROP_AT < opened.event.opened_at <= DROP_AT + timedelta(minutes=30)
+    assert opened.event.baseline_share == pytest.approx(0.8, abs=0.01)
+    assert opened.event.current_share < 0.5 and opened.event.ratings >= 15
+    assert opened.why.gaps.get("gap3_delivery", 0) >= 1
+    assert "gap 3 (delivery)" in opened.why.likely_cause and "train" in opened.why.likely_cause
+    assert "迟到" in opened.why.top_terms
+    resolved = by_scope[("store", "resolved")].event
+    assert (
+        resolved.alert_id == opened.event.alert_id
+        and resolved.resolved_at > DROP_AT + timedelta(hours=2)
+    )
+
+    rows = client.query(
+        "SELECT scope, store_id, resolved_at IS NOT NULL, gaps['gap3_delivery'] "
+        "FROM alerts FINAL ORDER BY scope"
+    ).result_rows
+    assert rows == [
+        ("overall", "", True, opened.why.gaps["gap3_delivery"]),
+        ("store", "S1", True, opened.why.gaps["gap3_delivery"]),
+    ]
+
+
+def test_a_restarted_runner_repeats_no_alert(client):
+    first = AlertRunner(client, replay=timedelta(days=30)).step()
+    assert first
+    again = AlertRunner(client, replay=timedelta(days=30)).step()  # a restart replays history
+    assert again == []
+    assert client.query("SELECT count() FROM alerts FINAL").result_rows == [(2,)]
+
+
+class _Receiver(BaseHTTPRequestHandler):
+    received: ClassVar[list] = []
+
+    def do_POST(self):
+        body = self.rfile.read(int(self.headers["Content-Length"]))
+        type(self).received.append((self.headers, body))  # case-insensitive lookups
+        self.send_response(204)
+        self.end_headers()
+
+    def log_message(self, *args):
+        pass
+
+
+def test_the_webhook_posts_signed_json_and_gives_up_quietly(client):
+    record = AlertRunner(client, replay=timedelta(days=30)).step()[0]
+    server = HTTPServer(("127.0.0.1", 0), _Receiver)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        url = f"http://127.0.0.1:{server.server_port}/hook"
+        assert Webhook(url, secret="s3cret").post(record.to_json())
+    finally:
+        server.shutdown()
+        server.server_close()
+    headers, body = _Receiver.received[-1]
+    expected = hmac.new(b"s3cret", body, hashlib.sha256).hexdigest()
+    assert headers["X-GapWatch-Signature"] == f"sha256={expected}"
+    payload = json.loads(body)
+    assert payload["alert_id"] == record.event.alert_id and payload["state"] == "open"
+    assert payload["complaints"]["by_gap"]["gap3_delivery"] >= 1
+    # Nobody listening: a bounded number of attempts, then False, never an exception.
+    dead = Webhook(f"http://127.0.0.1:{server.server_port}/hook", timeout=0.5, attempts=2)
+    assert dead.post(record.to_json()) is False
