@@ -23,13 +23,21 @@ from pipeline.agents.batch import (
     Message,
     Outcome,
     complaint_batch,
+    complaint_update_batch,
     dead_letter_batch,
     satisfaction_batch,
 )
 from pipeline.agents.stats import WorkerStats
 from pipeline.classifier import GapClassifier
 from pipeline.config import Settings
-from pipeline.contracts import COMPLAINTS, DEAD_LETTERS, SATISFACTION_EVENTS, DeadLetter, Limits
+from pipeline.contracts import (
+    COMPLAINT_UPDATES,
+    COMPLAINTS,
+    DEAD_LETTERS,
+    SATISFACTION_EVENTS,
+    DeadLetter,
+    Limits,
+)
 from pipeline.contracts.topics import ALERTS
 from pipeline.kafka import faust_credentials, topic_specs
 from pipeline.sinks import ClickHouseSink, Sink
@@ -43,6 +51,7 @@ log = logging.getLogger(__name__)
 class Sinks:
     satisfaction: Sink
     complaints: Sink
+    complaint_updates: Sink
     dead_letters: Sink
 
 
@@ -55,6 +64,7 @@ class Worker:
         self.sinks = Sinks(
             satisfaction=ClickHouseSink(client, tables.SATISFACTION_EVENTS, self.stopping),
             complaints=ClickHouseSink(client, tables.COMPLAINTS, self.stopping),
+            complaint_updates=ClickHouseSink(client, tables.COMPLAINT_UPDATES, self.stopping),
             dead_letters=ClickHouseSink(client, tables.DEAD_LETTERS, self.stopping),
         )
         # One thread owns the warehouse client, so inserts and reads never overlap on it.
@@ -111,6 +121,7 @@ def build_app(settings: Settings, worker: Worker) -> faust.App:
     satisfaction_topic = topic(SATISFACTION_EVENTS)
     complaints_topic = topic(COMPLAINTS)
     dead_letter_topic = topic(DEAD_LETTERS)
+    updates_topic = topic(COMPLAINT_UPDATES)
 
     async def handle(
         stream: faust.StreamT,
@@ -146,6 +157,9 @@ def build_app(settings: Settings, worker: Worker) -> faust.App:
             worker.cpu, complaint_batch, msgs, worker.limits, now, worker.classify
         )
 
+    async def validate_updates(msgs: list[Message], now: datetime) -> Outcome:
+        return complaint_update_batch(msgs, worker.limits, now)
+
     async def file_dead_letters(msgs: list[Message], now: datetime) -> Outcome:
         return dead_letter_batch(msgs, now)
 
@@ -156,6 +170,10 @@ def build_app(settings: Settings, worker: Worker) -> faust.App:
     @app.agent(complaints_topic, name="complaints")
     async def complaints(stream: faust.StreamT) -> None:
         await handle(stream, COMPLAINTS, worker.sinks.complaints, validate_and_classify)
+
+    @app.agent(updates_topic, name="complaint_updates")
+    async def complaint_updates(stream: faust.StreamT) -> None:
+        await handle(stream, COMPLAINT_UPDATES, worker.sinks.complaint_updates, validate_updates)
 
     @app.agent(dead_letter_topic, name="dead_letters")
     async def dead_letters(stream: faust.StreamT) -> None:

@@ -9,8 +9,21 @@ from datetime import datetime
 from pydantic import BaseModel, ValidationError
 
 from pipeline.classifier import Prediction
-from pipeline.contracts import Complaint, DeadLetter, Limits, Rejection, SatisfactionEvent, decode
-from pipeline.warehouse.tables import complaint_row, dead_letter_row, satisfaction_row
+from pipeline.contracts import (
+    Complaint,
+    ComplaintUpdate,
+    DeadLetter,
+    Limits,
+    Rejection,
+    SatisfactionEvent,
+    decode,
+)
+from pipeline.warehouse.tables import (
+    complaint_row,
+    complaint_update_row,
+    dead_letter_row,
+    satisfaction_row,
+)
 
 
 @dataclass(frozen=True)
@@ -72,6 +85,14 @@ def complaint_batch(
         complaint_row(c, p, m.partition, m.offset)  # type: ignore[arg-type]
         for (m, c), p in zip(accepted, predictions, strict=True)
     ]
+    return outcome
+
+
+def complaint_update_batch(messages: Sequence[Message], limits: Limits, now: datetime) -> Outcome:
+    """Updates are stored even when their complaint is unknown or their order odd: the
+    complaint_lifecycle and orphan_complaint_updates views explain them."""
+    accepted, outcome = _accept(messages, ComplaintUpdate, limits, now)
+    outcome.rows = [complaint_update_row(u, m.partition, m.offset) for m, u in accepted]  # type: ignore[arg-type]
     return outcome
 
 

@@ -3,18 +3,27 @@
 from pipeline.contracts._fields import DIMENSIONS, Dimension
 from pipeline.contracts._timestamps import parse_ts
 from pipeline.contracts.complaint import Complaint
+from pipeline.contracts.complaint_update import ComplaintUpdate
 from pipeline.contracts.dead_letter import DeadLetter
 from pipeline.contracts.decode import Limits, Rejection, decode
 from pipeline.contracts.satisfaction import SatisfactionEvent
-from pipeline.contracts.topics import COMPLAINTS, DEAD_LETTERS, INPUT_TOPICS, SATISFACTION_EVENTS
+from pipeline.contracts.topics import (
+    COMPLAINT_UPDATES,
+    COMPLAINTS,
+    DEAD_LETTERS,
+    INPUT_TOPICS,
+    SATISFACTION_EVENTS,
+)
 
 __all__ = [
     "COMPLAINTS",
+    "COMPLAINT_UPDATES",
     "DEAD_LETTERS",
     "DIMENSIONS",
     "INPUT_TOPICS",
     "SATISFACTION_EVENTS",
     "Complaint",
+    "ComplaintUpdate",
     "DeadLetter",
     "Dimension",
     "Limits",

@@ -16,6 +16,7 @@ class SatisfactionEvent(BaseModel):
     store_id: Id
     channel: Channel
     agent_id: Id | None = None
+    customer_id: Id | None = None  # links ratings to complaints (the recovery-paradox view)
     score: Score
     # SERVQUAL expectation and perception (1–7) per dimension; gap 5 = perception − expectation.
     expectation: dict[Dimension, ServqualScore] | None = None

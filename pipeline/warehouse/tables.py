@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from pipeline.contracts import Complaint, DeadLetter, SatisfactionEvent
+from pipeline.contracts import Complaint, ComplaintUpdate, DeadLetter, SatisfactionEvent
 
 
 @dataclass(frozen=True)
@@ -32,6 +32,7 @@ SATISFACTION_EVENTS = Table(
         "store_id",
         "channel",
         "agent_id",
+        "customer_id",
         "score",
         "expectation",
         "perception",
@@ -62,6 +63,21 @@ COMPLAINTS = Table(
     ),
     _first,
 )
+COMPLAINT_UPDATES = Table(
+    "complaint_updates",
+    (
+        "complaint_id",
+        "ts",
+        "status",
+        "agent_id",
+        "recovery_score",
+        "note",
+        "source_partition",
+        "source_offset",
+    ),
+    # Must match complaint_updates_keys_mv: complaint_id|status|epoch milliseconds.
+    lambda row: f"{row[0]}|{row[2]}|{int(row[1].timestamp() * 1000)}",  # type: ignore[attr-defined]
+)
 DEAD_LETTERS = Table(
     "dead_letters",
     ("source_topic", "partition", "offset", "reason", "value", "value_encoding", "received_at"),
@@ -76,6 +92,7 @@ def satisfaction_row(event: SatisfactionEvent, partition: int, offset: int) -> t
         event.store_id,
         event.channel,
         event.agent_id,
+        event.customer_id,
         event.score,
         event.expectation or {},
         event.perception or {},
@@ -115,4 +132,17 @@ def dead_letter_row(letter: DeadLetter) -> tuple:
         letter.value,
         letter.value_encoding,
         letter.received_at,
+    )
+
+
+def complaint_update_row(update: ComplaintUpdate, partition: int, offset: int) -> tuple:
+    return (
+        update.complaint_id,
+        update.ts,
+        update.status,
+        update.agent_id,
+        update.recovery_score,
+        update.note,
+        partition,
+        offset,
     )

@@ -23,6 +23,7 @@ def _ratings() -> list[tuple]:
                 store,
                 "app",
                 None,
+                None,
                 score,
                 exp or {},
                 per or {},
@@ -94,13 +95,17 @@ RATINGS = _ratings()
 COMPLAINT_ROWS = _complaints()
 
 
-def seed(client, *, before_agent_id: bool = False) -> None:
-    """Insert the seed; ``before_agent_id`` for a warehouse older than migration 0003."""
-    client.insert("satisfaction_events", RATINGS, column_names=list(SATISFACTION_EVENTS.columns))
-    columns = list(COMPLAINTS.columns)
-    rows = COMPLAINT_ROWS
-    if before_agent_id:
-        at = columns.index("agent_id")
-        columns.pop(at)
-        rows = [row[:at] + row[at + 1 :] for row in rows]
-    client.insert("complaints", rows, column_names=columns)
+def _without(columns: tuple[str, ...], rows: list[tuple], name: str) -> tuple[list, list]:
+    at = columns.index(name)
+    return [c for c in columns if c != name], [row[:at] + row[at + 1 :] for row in rows]
+
+
+def seed(client, *, older: bool = False) -> None:
+    """Insert the seed; ``older`` for a warehouse from before migration 0003."""
+    ratings = (list(SATISFACTION_EVENTS.columns), RATINGS)
+    complaints = (list(COMPLAINTS.columns), COMPLAINT_ROWS)
+    if older:  # no customer_id on ratings, no agent_id on complaints yet
+        ratings = _without(SATISFACTION_EVENTS.columns, RATINGS, "customer_id")
+        complaints = _without(COMPLAINTS.columns, COMPLAINT_ROWS, "agent_id")
+    client.insert("satisfaction_events", ratings[1], column_names=ratings[0])
+    client.insert("complaints", complaints[1], column_names=complaints[0])

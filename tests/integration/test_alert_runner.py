@@ -32,7 +32,19 @@ def ratings(client) -> None:
         for i in range(20):
             score = 5 if i < good else 2
             rows.append(
-                (f"e{n}", at + timedelta(seconds=i * 25), "S1", "app", None, score, {}, {}, 0, n)
+                (
+                    f"e{n}",
+                    at + timedelta(seconds=i * 25),
+                    "S1",
+                    "app",
+                    None,
+                    None,
+                    score,
+                    {},
+                    {},
+                    0,
+                    n,
+                )
             )
             n += 1
         at += STEP

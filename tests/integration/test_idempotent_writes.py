@@ -24,7 +24,7 @@ def client(tmp_path):
 
 
 def rating(event_id: str, score: int, offset: int = 0) -> tuple:
-    return (event_id, TS, "S1", "app", None, score, {}, {}, 0, offset)
+    return (event_id, TS, "S1", "app", None, None, score, {}, {}, 0, offset)
 
 
 def totals(client) -> tuple:
@@ -51,7 +51,7 @@ def test_a_replay_with_other_batch_boundaries_adds_nothing(client):
     # After a crash the consumer re-reads from the last commit: old and new rows mixed.
     assert flush(sink, first[3:]) == 4
     assert flush(sink, first) == 0
-    assert totals(client) == ((10, sum(r[5] for r in first)), (10, sum(r[5] for r in first)), 10)
+    assert totals(client) == ((10, sum(r[6] for r in first)), (10, sum(r[6] for r in first)), 10)
     assert sink.skipped == 3 + 10
 
 

@@ -125,7 +125,13 @@ def test_dockerfile_runs_as_a_user_and_builds_the_model():
 
 def test_topic_specs_come_from_infra_and_settings():
     specs = topic_specs(Settings().with_(kafka_partitions=12, kafka_replication=3))
-    assert set(specs) == {"satisfaction-events", "complaints", "dead-letters", "alerts"}
+    assert set(specs) == {
+        "satisfaction-events",
+        "complaints",
+        "complaint-updates",
+        "dead-letters",
+        "alerts",
+    }
     assert specs["complaints"].partitions == 12 and specs["complaints"].replication == 3
     assert specs["dead-letters"].config == {"retention.ms": str(720 * 3600 * 1000)}
 
@@ -164,7 +170,7 @@ def test_the_worker_declares_its_topics_only_where_the_broker_allows(declare, mo
     app = build_app(settings, worker)
     assert app.conf.topic_allow_declare is declare
     topics = {agent.channel.get_topic_name(): agent.channel for agent in app.agents.values()}
-    assert set(topics) == {"satisfaction-events", "complaints", "dead-letters"}
+    assert set(topics) == {"satisfaction-events", "complaints", "complaint-updates", "dead-letters"}
     for topic in topics.values():
         assert (topic.partitions, topic.replicas) == (6, 3)
     assert topics["dead-letters"].retention == timedelta(hours=720)

@@ -96,8 +96,8 @@ def test_rollups_are_backfilled_from_an_older_warehouse(client, tmp_path):
     for path in sorted(MIGRATIONS.glob("000[12]_*.sql")):
         shutil.copy(path, older)
     migrate(client, older)
-    seed(client, before_agent_id=True)
-    assert [m.version for m in migrate(client, MIGRATIONS)] == [3, 4]
+    seed(client, older=True)
+    assert [m.version for m in migrate(client, MIGRATIONS)] == [3, 4, 5]
     assert rows(client, "SELECT sum(ratings), sum(score_sum) FROM satisfaction_hour") == [(36, 113)]
     assert rows(client, "SELECT sum(responses) FROM servqual_minute") == [(37,)]
     assert rows(client, "SELECT sum(complaints) FROM complaints_hour") == [(10,)]

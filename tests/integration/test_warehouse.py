@@ -27,13 +27,13 @@ def client(tmp_path):
 def rows(*scores: tuple[str, int, str]) -> list[tuple]:
     ts = datetime(2026, 11, 21, 3, 15, 20, tzinfo=UTC)
     return [
-        (event_id, ts, store, "app", None, score, {}, {}, 0, i)
+        (event_id, ts, store, "app", None, None, score, {}, {}, 0, i)
         for i, (event_id, score, store) in enumerate(scores)
     ]
 
 
 def test_migrations_apply_once_and_are_recorded(client):
-    assert [m.version for m in migrate(client, MIGRATIONS)] == [1, 2, 3, 4]
+    assert [m.version for m in migrate(client, MIGRATIONS)] == [1, 2, 3, 4, 5]
     assert migrate(client, MIGRATIONS) == []
     assert client.query(
         "SELECT version, name FROM schema_migrations ORDER BY version"
@@ -42,6 +42,7 @@ def test_migrations_apply_once_and_are_recorded(client):
         (2, "ingested_keys"),
         (3, "rollups"),
         (4, "alerts"),
+        (5, "recovery"),
     ]
 
 

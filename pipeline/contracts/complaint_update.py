@@ -1,0 +1,29 @@
+"""``complaint-updates``: a step in a complaint's recovery, from receipt to resolution."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, StringConstraints
+
+from pipeline.contracts._fields import STRICT, Id, Score
+from pipeline.contracts._timestamps import Timestamp
+
+Status = Literal["acknowledged", "resolved", "reopened", "closed"]
+Note = Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000)]
+
+
+class ComplaintUpdate(BaseModel):
+    model_config = STRICT
+
+    complaint_id: Id
+    ts: Timestamp
+    status: Status
+    agent_id: Id | None = None
+    recovery_score: Score | None = None  # the customer's satisfaction with the recovery, 1–5
+    note: Note | None = None
+
+    @property
+    def key(self) -> str:
+        # An update's identity: the same step of the same complaint at the same moment.
+        return f"{self.complaint_id}|{self.status}|{int(self.ts.timestamp() * 1000)}"
