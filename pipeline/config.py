@@ -56,6 +56,9 @@ class Settings:
     alert_evidence: float = 11.0  # sensitivity: nats of evidence to open (lower = sooner, noisier)
     alert_min_ratings: int = 15  # no alert rests on fewer ratings
     alert_replay_days: int = 14  # history replayed at start to rebuild baselines
+    # Service-level targets for complaints; a breach raises an alert on the same path.
+    sla_first_response_minutes: int = 120
+    sla_resolution_hours: int = 48
     alert_webhook_url: str = ""
     alert_webhook_secret: str = field(default="", repr=False)
     # Server mode: passwords of the users `gapwatch warehouse access` creates. Never shown.

@@ -203,11 +203,18 @@ def _alerting(app: faust.App, settings: Settings, worker: Worker, alerts: faust.
     """Check closed windows for drops, on the worker that owns satisfaction-events:0, so
     several workers never raise the same alert twice."""
     from pipeline.alerting import AlertRunner, DetectorConfig, Webhook
+    from pipeline.alerting.sla import SlaTargets
 
     config = DetectorConfig(
         open_evidence=settings.alert_evidence, min_ratings=settings.alert_min_ratings
     )
-    runner = AlertRunner(worker.client, config, replay=timedelta(days=settings.alert_replay_days))
+    sla = SlaTargets(
+        first_response=timedelta(minutes=settings.sla_first_response_minutes),
+        resolution=timedelta(hours=settings.sla_resolution_hours),
+    )
+    runner = AlertRunner(
+        worker.client, config, replay=timedelta(days=settings.alert_replay_days), sla=sla
+    )
     webhook = (
         Webhook(settings.alert_webhook_url, settings.alert_webhook_secret)
         if settings.alert_webhook_url
@@ -222,13 +229,11 @@ def _alerting(app: faust.App, settings: Settings, worker: Worker, alerts: faust.
         for record in await worker.in_io(runner.step):
             worker.stats.alerts += 1
             log.warning(
-                "alert %s %s: %s, share of 4–5 %.0f%% against %.0f%% (%d ratings); %s",
+                "%s alert %s %s (%s): %s",
+                record.event.kind,
                 record.state,
                 record.event.scope,
                 record.event.alert_id,
-                100 * record.event.current_share,
-                100 * record.event.baseline_share,
-                record.event.ratings,
                 record.why.likely_cause,
             )
             await (await alerts.send(key=record.event.alert_id.encode(), value=record.to_json()))

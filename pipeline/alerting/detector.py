@@ -80,6 +80,8 @@ class AlertEvent:
     trigger: str  # "sustained" (small-shift CUSUM) or "sudden" (large-shift CUSUM)
     window_start: datetime  # the span the evidence covers
     window_end: datetime
+    kind: str = "satisfaction_drop"  # or sla_first_response, sla_resolution
+    complaint_id: str = ""  # for SLA breaches
 
     @property
     def drop(self) -> float:

@@ -19,6 +19,8 @@ log = logging.getLogger(__name__)
 
 ALERT_COLUMNS = (
     "alert_id",
+    "kind",
+    "complaint_id",
     "scope",
     "store_id",
     "channel",
@@ -54,6 +56,8 @@ class AlertRecord:
         e = self.event
         return (
             e.alert_id,
+            e.kind,
+            e.complaint_id,
             e.scope.kind,
             e.scope.store_id,
             e.scope.channel,
@@ -80,6 +84,8 @@ class AlertRecord:
         return orjson.dumps(
             {
                 "alert_id": e.alert_id,
+                "kind": e.kind,
+                "complaint_id": e.complaint_id or None,
                 "state": self.state,
                 "scope": e.scope.kind,
                 "store_id": e.scope.store_id or None,

@@ -15,6 +15,7 @@ from clickhouse_connect.driver.client import Client
 from pipeline.alerting.detector import Detector, DetectorConfig, Scope, Window
 from pipeline.alerting.explain import explain
 from pipeline.alerting.outputs import ALERT_COLUMNS, AlertRecord
+from pipeline.alerting.sla import SlaTargets, sla_breaches
 
 _WINDOWS = """
 SELECT toStartOfInterval(bucket, INTERVAL {minutes:UInt32} MINUTE) AS w, store_id, channel,
@@ -33,8 +34,10 @@ class AlertRunner:
         config: DetectorConfig | None = None,
         replay: timedelta = timedelta(days=14),
         lateness: timedelta = timedelta(minutes=2),
+        sla: SlaTargets | None = None,
     ) -> None:
         self.client = client
+        self.sla = sla
         self.detector = Detector(config)
         self.replay, self.lateness = replay, lateness
         self.next: datetime | None = None  # start of the first window not yet fed
@@ -46,7 +49,18 @@ class AlertRunner:
         return self.detector.config.window
 
     def step(self) -> list[AlertRecord]:
-        """Feed every window closed since the last step; return alerts new to the table."""
+        """Feed every window closed since the last step, check the service-level targets,
+        and return the alerts new to the table (already written there)."""
+        if self.emitted is None:
+            self.emitted = self._already_emitted()
+        records = self._drops() + self._sla_breaches()
+        if records:
+            self.client.insert(
+                "alerts", [r.row() for r in records], column_names=list(ALERT_COLUMNS)
+            )
+        return records
+
+    def _drops(self) -> list[AlertRecord]:
         latest = self.client.query(
             "SELECT max(bucket), count() FROM satisfaction_minute"
         ).result_rows
@@ -56,16 +70,31 @@ class AlertRunner:
         until = self._floor(latest[0][0].replace(tzinfo=None) - self.lateness)
         if self.next is None:
             self.next = self._floor(until - self.replay)
-            self.emitted = self._already_emitted()
         if until <= self.next:
             return []
         records = self._feed(self.next, until)
         self.next = until
-        if records:
-            self.client.insert(
-                "alerts", [r.row() for r in records], column_names=list(ALERT_COLUMNS)
-            )
         return records
+
+    def _sla_breaches(self) -> list[AlertRecord]:
+        if self.sla is None:
+            return []
+        # Event time now: the latest moment any input has told us about.
+        [(now,)] = self.client.query(
+            "SELECT greatest((SELECT max(ts) FROM complaints), (SELECT max(ts) FROM "
+            "complaint_updates), (SELECT max(bucket) + 60 FROM satisfaction_minute))"
+        ).result_rows
+        now = now.replace(tzinfo=_UTC)
+        horizon = max(self.replay, 2 * self.sla.resolution)
+        fresh = []
+        assert self.emitted is not None
+        for record in sla_breaches(self.client, self.sla, now, now - horizon):
+            key = (record.event.alert_id, record.state)
+            if key in self.emitted:
+                continue
+            self.emitted.update({key, (record.event.alert_id, "open")})
+            fresh.append(record)
+        return fresh
 
     def _feed(self, since: datetime, until: datetime) -> list[AlertRecord]:
         minutes = int(self.window.total_seconds() // 60)
