@@ -24,7 +24,8 @@ class GapShare:
     gap: str
     complaints: int
     share: float
-    trend: float | None  # share in the second half minus share in the first; None if a half is empty
+    # Share in the second half of the period minus share in the first; None if a half is empty.
+    trend: float | None
 
 
 @dataclass(frozen=True)
@@ -68,8 +69,12 @@ def summarise(rows: list[tuple]) -> list[StoreGaps]:
         second = sum(h[1] for h in by_gap.values())
         total = first + second
         shares = [
-            GapShare(gap, sum(h), sum(h) / total,
-                     _share(h[1], second) - _share(h[0], first) if first and second else None)
+            GapShare(
+                gap,
+                sum(h),
+                sum(h) / total,
+                _share(h[1], second) - _share(h[0], first) if first and second else None,
+            )
             for gap, h in by_gap.items()
         ]
         shares.sort(key=lambda g: (-g.complaints, g.gap))
