@@ -5,11 +5,12 @@ from __future__ import annotations
 import time
 from collections import Counter
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 
 import orjson
 from kafka import KafkaProducer
 
-from pipeline.simulate.scenario import Scenario
+from pipeline.simulate.scenario import Record, Scenario
 
 
 @dataclass
@@ -36,21 +37,24 @@ def produce(
     )
     produced, started = Produced(), time.monotonic()
     sent = 0
+
+    def send(record: Record) -> None:
+        malformed = isinstance(record.value, bytes)
+        value = record.value if malformed else orjson.dumps(record.value)
+        producer.send(record.topic, key=record.key, value=value)
+        produced.counts[record.topic] += 1
+        if malformed:
+            produced.malformed[record.topic] += 1
+
     try:
         while (elapsed := time.monotonic() - started) < seconds:
             due = int(elapsed * rate) + 1
             while sent < due:
                 for record in scenario.records():
-                    value = (
-                        record.value
-                        if isinstance(record.value, bytes)
-                        else orjson.dumps(record.value)
-                    )
-                    producer.send(record.topic, key=record.key, value=value)
-                    produced.counts[record.topic] += 1
-                    if isinstance(record.value, bytes):
-                        produced.malformed[record.topic] += 1
+                    send(record)
                 sent += 1
+            for record in scenario.due(datetime.now(UTC)):  # recovery steps whose time came
+                send(record)
             time.sleep(min(0.05, max(0.0, (sent / rate) - (time.monotonic() - started))))
         producer.flush(timeout=60)
     finally:

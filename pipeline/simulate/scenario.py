@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import heapq
+import itertools
+import math
 import random
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
-from pipeline.contracts import COMPLAINTS, DIMENSIONS, SATISFACTION_EVENTS
+from pipeline.contracts import COMPLAINT_UPDATES, COMPLAINTS, DIMENSIONS, SATISFACTION_EVENTS
 from pipeline.simulate.texts import DECORATIONS, TEXTS
 
 CHANNELS = (("store", 0.45), ("app", 0.25), ("hotline", 0.2), ("web", 0.1))
@@ -47,14 +50,29 @@ class Scenario:
             for n in range(1, stores + 1)
         ]
         self._seq = 0
+        # Recovery steps wait here until their event time comes: (due, tiebreak, record).
+        self._pending: list[tuple[datetime, int, Record]] = []
+        self._tiebreak = itertools.count()
 
     def _next_id(self, prefix: str) -> str:
         self._seq += 1
         return f"{prefix}-{self.run_id}-{self._seq:08d}"
 
+    def due(self, now: datetime) -> list[Record]:
+        """Recovery steps whose event time has come."""
+        ready = []
+        while self._pending and self._pending[0][0] <= now:
+            ready.append(heapq.heappop(self._pending)[2])
+        return ready
+
+    def _customer(self, store: Store) -> str:
+        # A few hundred regulars per store, so ratings and complaints meet in the paradox view.
+        return f"{store.store_id}-K{self.rng.randrange(300):03d}"
+
     def records(self, now: datetime | None = None) -> Iterator[Record]:
         """One rating, sometimes followed by a complaint from the same visit."""
-        ts = (now or datetime.now(UTC)).isoformat(timespec="milliseconds")
+        moment = now or datetime.now(UTC)
+        ts = moment.isoformat(timespec="milliseconds")
         store = self.rng.choice(self.stores)
         channel = self.rng.choices([c for c, _ in CHANNELS], [w for _, w in CHANNELS])[0]
         score = min(5, max(1, round(self.rng.gauss(store.quality, 0.9))))
@@ -69,6 +87,9 @@ class Scenario:
             "agent_id": self.rng.choice(store.agents),
             "score": score,
         }
+        customer = self._customer(store) if self.rng.random() < 0.6 else None
+        if customer:
+            event["customer_id"] = customer
         if self.rng.random() < 0.3:
             event["expectation"] = {d: self.rng.randint(5, 7) for d in DIMENSIONS}
             event["perception"] = {
@@ -77,7 +98,45 @@ class Scenario:
             }
         yield Record(SATISFACTION_EVENTS, store.store_id, event)
         if (score <= 2 and self.rng.random() < 0.6) or self.rng.random() < 0.02:
-            yield Record(COMPLAINTS, store.store_id, self._complaint(store, channel, ts, score))
+            complaint = self._complaint(store, channel, ts, score)
+            if customer:
+                complaint["customer_id"] = customer
+            yield Record(COMPLAINTS, store.store_id, complaint)
+            self._schedule_recovery(store, complaint["complaint_id"], moment)
+
+    def _schedule_recovery(self, store: Store, complaint_id: str, received: datetime) -> None:
+        """Acknowledged mostly within 2 hours (some late, 4% never), resolved hours later
+        (15% never), 8% reopened and resolved again; faster recovery, happier customer."""
+        rng = self.rng
+
+        def after(median_minutes: float, spread: float = 0.8) -> timedelta:
+            return timedelta(minutes=median_minutes * math.exp(rng.gauss(0, spread)))
+
+        def step(at: datetime, status: str, score: int | None = None) -> None:
+            update: dict = {
+                "complaint_id": complaint_id,
+                "ts": at.isoformat(timespec="milliseconds"),
+                "status": status,
+                "agent_id": rng.choice(store.agents),
+            }
+            if score is not None:
+                update["recovery_score"] = score
+            record = Record(COMPLAINT_UPDATES, store.store_id, update)
+            heapq.heappush(self._pending, (at, next(self._tiebreak), record))
+
+        if rng.random() < 0.04:
+            return
+        acknowledged = received + after(40)
+        step(acknowledged, "acknowledged")
+        if rng.random() < 0.15:
+            return
+        resolved = acknowledged + after(360)
+        hours = (resolved - received) / timedelta(hours=1)
+        step(resolved, "resolved", min(5, max(1, round(rng.gauss(4.6 - hours / 24, 0.7)))))
+        if rng.random() < 0.08:
+            reopened = resolved + after(600)
+            step(reopened, "reopened")
+            step(reopened + after(240), "resolved", min(5, max(1, round(rng.gauss(3.2, 0.9)))))
 
     def _complaint(self, store: Store, channel: str, ts: str, score: int) -> dict:
         gap = store.weak_gap if self.rng.random() < 0.5 else self.rng.choice(list(TEXTS))
