@@ -113,7 +113,7 @@ def test_query_lists_the_library_and_runs_a_query(library_env):
         for line in listing.output.splitlines()
     }
     assert names["busiest_hours"].startswith("Busiest hours of the day")
-    assert len(names) == 5
+    assert len(names) == 8
     result = CliRunner().invoke(
         main,
         [
