@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint format install clean
+.PHONY: demo test lint format install clean bench
 
 install: $(STAMP)
 
@@ -22,6 +22,11 @@ demo: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest
+
+# Speed on this machine, beside the ceilings measured in the same run (minutes, not seconds).
+bench: $(STAMP)
+	$(BIN)/gapwatch bench pipeline
+	$(BIN)/gapwatch bench warehouse
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

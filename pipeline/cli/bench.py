@@ -65,3 +65,38 @@ def bench_warehouse(events: int, complaints: int, repeats: int, path: Path | Non
             ok,
         )
     console.print(out)
+
+
+@bench.command("pipeline")
+@click.option("--events", default=40_000, show_default=True)
+@click.option("--complaints", default=8_000, show_default=True)
+@click.option(
+    "--latency-seconds",
+    default=30.0,
+    show_default=True,
+    help="Length of the steady run (600 for the memory soak).",
+)
+@click.option("--rate", default=1000.0, show_default=True, help="Events/s in the steady run.")
+def bench_pipeline(events: int, complaints: int, latency_seconds: float, rate: float) -> None:
+    """Pipeline throughput and latency beside the ceilings of its parts, in one run."""
+    import logging
+
+    from rich.console import Console
+    from rich.table import Table
+
+    from pipeline.bench.pipeline import run
+
+    logging.basicConfig(level=logging.WARNING)
+    console = Console()
+    with console.status("measuring ceilings, then the pipeline…"):
+        report = run(settings(), events, complaints, latency_seconds, rate)
+    out = Table(
+        title="GapWatch pipeline benchmark (embedded stack, one worker process)",
+        header_style="bold",
+    )
+    for column in ("figure", "value", "of its ceiling"):
+        out.add_column(column)
+    for f in report.figures:
+        share = f"{f.value / report.value(f.ceiling):.0%} of “{f.ceiling}”" if f.ceiling else ""
+        out.add_row(f.name, f"{f.value:,.0f} {f.unit}", share)
+    console.print(out)

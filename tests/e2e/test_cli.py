@@ -222,3 +222,41 @@ def test_bench_warehouse_seeds_and_times_every_query(tmp_path):
         ]
     finally:
         client.close()
+
+
+def test_bench_pipeline_measures_ceilings_and_pipeline_in_one_run(settings):
+    run = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pipeline",
+            "bench",
+            "pipeline",
+            "--events",
+            "3000",
+            "--complaints",
+            "600",
+            "--latency-seconds",
+            "3",
+            "--rate",
+            "200",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        env={**settings.env(), "COLUMNS": "250"},
+    )
+    assert run.returncode == 0, run.stdout[-2000:] + run.stderr[-3000:]
+    for figure in (
+        "raw consume, aiokafka getmany",
+        "bare Faust agent, one topic",
+        "bare Faust agent, the worker's four topics",
+        "raw chDB insert",
+        "raw classification",
+        "pipeline: satisfaction events",
+        "pipeline: complaints with classification",
+        "p99",
+        "worker memory",
+    ):
+        assert figure in run.stdout, figure
+    assert "of “bare Faust agent, the worker's four topics”" in run.stdout

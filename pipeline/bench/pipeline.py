@@ -1,0 +1,369 @@
+"""The whole pipeline against the ceilings of the parts it stands on, measured in one run.
+
+Every phase gets its own embedded broker, so no phase sees another's messages, and chDB paths
+are opened one at a time (one engine per process).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import shutil
+import statistics
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+import faust
+import orjson
+from kafka import KafkaProducer
+
+from pipeline.agents import prepare
+from pipeline.classifier import load_or_build
+from pipeline.config import Settings
+from pipeline.contracts import COMPLAINT_UPDATES, COMPLAINTS, DEAD_LETTERS, SATISFACTION_EVENTS
+from pipeline.demo.processes import free_port
+from pipeline.embedded import EmbeddedBroker
+from pipeline.simulate.texts import TEXTS
+from pipeline.warehouse import connect
+from pipeline.warehouse.setup import prepare_warehouse
+from pipeline.warehouse.tables import SATISFACTION_EVENTS as EVENTS_TABLE
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Figure:
+    name: str
+    value: float
+    unit: str
+    ceiling: str | None = None  # the name of the figure this one is a share of
+
+
+@dataclass
+class Report:
+    figures: list[Figure] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+    def add(self, name: str, value: float, unit: str, ceiling: str | None = None) -> None:
+        self.figures.append(Figure(name, value, unit, ceiling))
+        log.info("%s: %.1f %s", name, value, unit)
+
+    def value(self, name: str) -> float:
+        return next(f.value for f in self.figures if f.name == name)
+
+
+def _event(i: int, ts: str) -> bytes:
+    return orjson.dumps(
+        {
+            "event_id": f"b{i}",
+            "ts": ts,
+            "store_id": f"S{i % 50:02d}",
+            "channel": "app",
+            "agent_id": f"A{i % 7}",
+            "score": 1 + i % 5,
+        }
+    )
+
+
+def _complaint(i: int, ts: str, texts: list[str]) -> bytes:
+    return orjson.dumps(
+        {
+            "complaint_id": f"bc{i}",
+            "ts": ts,
+            "store_id": f"S{i % 50:02d}",
+            "channel": "hotline",
+            "text": texts[i % len(texts)],
+        }
+    )
+
+
+def _fill(bootstrap: str, topic: str, n: int, make: Callable[[int], bytes]) -> None:
+    producer = KafkaProducer(bootstrap_servers=bootstrap, linger_ms=20, batch_size=512 * 1024)
+    for i in range(n):
+        producer.send(topic, key=f"S{i % 50:02d}".encode(), value=make(i))
+    producer.flush()
+    producer.close()
+
+
+def _rss_mib() -> float:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+async def _aiokafka_consume(bootstrap: str, topic: str, n: int) -> float:
+    from aiokafka import AIOKafkaConsumer
+
+    consumer = AIOKafkaConsumer(
+        topic,
+        bootstrap_servers=bootstrap,
+        auto_offset_reset="earliest",
+        group_id="bench-raw",
+        max_partition_fetch_bytes=8 * 1024 * 1024,
+    )
+    await consumer.start()
+    got, first = 0, None
+    try:
+        while got < n:
+            batch = await consumer.getmany(timeout_ms=1000, max_records=20_000)
+            if batch and first is None:
+                first = time.perf_counter()
+            got += sum(len(messages) for messages in batch.values())
+    finally:
+        await consumer.stop()
+    return n / (time.perf_counter() - (first or time.perf_counter()))
+
+
+async def _bare_faust(
+    bootstrap: str, topic: str, n: int, idle_topics: tuple[str, ...], data_dir: Path
+) -> float:
+    app = faust.App(
+        f"bench-bare-{len(idle_topics)}",
+        broker=f"kafka://{bootstrap}",
+        topic_allow_declare=False,
+        topic_disable_leader=True,
+        consumer_auto_offset_reset="earliest",
+        value_serializer="raw",
+        web_enabled=False,
+        web_port=free_port(),  # Faust binds it even with the web server off
+        store="memory://",
+        datadir=str(data_dir),
+        broker_session_timeout=6,
+        broker_rebalance_timeout=6,
+        broker_heartbeat_interval=2,
+    )
+    state = {"n": 0, "first": None}
+
+    @app.agent(app.topic(topic), name="count")
+    async def count(stream: faust.StreamT) -> None:
+        async for value in stream:
+            if state["first"] is None:
+                state["first"] = time.perf_counter()
+            orjson.loads(value)
+            state["n"] += 1
+
+    for name in idle_topics:
+
+        @app.agent(app.topic(name), name=f"idle_{name}")
+        async def idle(stream: faust.StreamT) -> None:
+            async for _ in stream:
+                pass
+
+    await app.start()
+    try:
+        while state["n"] < n:
+            await asyncio.sleep(0.05)
+        return n / (time.perf_counter() - state["first"])
+    finally:
+        await app.stop()
+
+
+def _insert_ceiling(path: Path, settings: Settings, rows: int, batch: int = 2000) -> float:
+    client = connect(f"chdb://{path}")
+    try:
+        prepare_warehouse(client, settings)
+        now = datetime.now(UTC)
+        columns = list(EVENTS_TABLE.columns)
+        started = time.perf_counter()
+        for start in range(0, rows, batch):
+            data = [
+                (f"r{i}", now, f"S{i % 50:02d}", "app", None, None, 1 + i % 5, {}, {}, 0, i)
+                for i in range(start, min(rows, start + batch))
+            ]
+            client.insert(EVENTS_TABLE.name, data, column_names=columns)
+        return rows / (time.perf_counter() - started)
+    finally:
+        client.close()
+
+
+async def _worker_throughput(settings: Settings, topic: str, n: int) -> float:
+    worker, app = prepare(settings)
+    counters = worker.stats.topic(topic)
+    await app.start()
+    try:
+        while counters.written == 0:
+            await asyncio.sleep(0.01)
+        started, already = time.perf_counter(), counters.written
+        while counters.written < n:
+            await asyncio.sleep(0.02)
+        return (n - already) / (time.perf_counter() - started)
+    finally:
+        await app.stop()
+        worker.client.close()
+
+
+async def _latency(settings: Settings, bootstrap: str, rate: float, seconds: float) -> dict:
+    worker, app = prepare(settings)
+    counters = worker.stats.topic(SATISFACTION_EVENTS)
+    await app.start()
+    producer = KafkaProducer(bootstrap_servers=bootstrap, linger_ms=0)
+    rss_start = _rss_mib()
+    sent, started = 0, time.perf_counter()
+    try:
+        while (elapsed := time.perf_counter() - started) < seconds:
+            while sent < int(elapsed * rate):
+                # ts = the moment of producing: latency = written (ingested_at) − ts.
+                producer.send(
+                    SATISFACTION_EVENTS,
+                    key=b"S01",
+                    value=_event(sent, datetime.now(UTC).isoformat()),
+                )
+                sent += 1
+            await asyncio.sleep(0.001)
+        producer.flush()
+        while counters.written < sent:
+            await asyncio.sleep(0.05)
+        rss_end = _rss_mib()
+        lags = [
+            row[0]
+            for row in await worker.in_io(
+                lambda: (
+                    worker.client.query(
+                        "SELECT dateDiff('millisecond', ts, ingested_at) FROM satisfaction_events"
+                    ).result_rows
+                )
+            )
+        ]
+    finally:
+        producer.close()
+        await app.stop()
+        worker.client.close()
+    quantiles = statistics.quantiles(lags, n=100)
+    return {
+        "p50": quantiles[49],
+        "p95": quantiles[94],
+        "p99": quantiles[98],
+        "n": len(lags),
+        "rss_start": rss_start,
+        "rss_end": rss_end,
+    }
+
+
+def run(
+    settings: Settings,
+    events: int = 40_000,
+    complaints: int = 8_000,
+    latency_seconds: float = 30.0,
+    rate: float = 1000.0,
+) -> Report:
+    report = Report()
+    scratch = Path(tempfile.mkdtemp(prefix="gapwatch-bench-"))
+    texts = [t for group in TEXTS.values() for t in group]
+    now = datetime.now(UTC).isoformat()
+    base = settings.with_(
+        kafka_declare_topics=False,
+        kafka_session_timeout=6.0,
+        alerts_enabled=False,
+        data_dir=scratch / "var",
+    )
+    all_topics = (COMPLAINTS, COMPLAINT_UPDATES, DEAD_LETTERS)
+    try:
+        broker = EmbeddedBroker()
+        broker.create_topics((SATISFACTION_EVENTS, *all_topics))
+        _fill(broker.bootstrap, SATISFACTION_EVENTS, events, lambda i: _event(i, now))
+        report.add(
+            "raw consume, aiokafka getmany",
+            asyncio.run(_aiokafka_consume(broker.bootstrap, SATISFACTION_EVENTS, events)),
+            "msgs/s",
+        )
+        report.add(
+            "bare Faust agent, one topic",
+            asyncio.run(
+                _bare_faust(broker.bootstrap, SATISFACTION_EVENTS, events, (), scratch / "f1")
+            ),
+            "msgs/s",
+        )
+        report.add(
+            "bare Faust agent, the worker's four topics",
+            asyncio.run(
+                _bare_faust(
+                    broker.bootstrap, SATISFACTION_EVENTS, events, all_topics, scratch / "f4"
+                )
+            ),
+            "msgs/s",
+        )
+        report.add(
+            "raw chDB insert, batches of 2,000 (views included)",
+            _insert_ceiling(scratch / "insert", base, events),
+            "rows/s",
+        )
+        model = load_or_build(settings.model_dir, settings.assets_dir)
+        docs = [texts[i % len(texts)] for i in range(complaints)]
+        started = time.perf_counter()
+        for start in range(0, len(docs), 1000):
+            model.predict(docs[start : start + 1000])
+        report.add(
+            "raw classification, batches of 1,000",
+            len(docs) / (time.perf_counter() - started),
+            "docs/s",
+        )
+
+        broker = EmbeddedBroker()
+        broker.create_topics((SATISFACTION_EVENTS, *all_topics))
+        _fill(broker.bootstrap, SATISFACTION_EVENTS, events, lambda i: _event(i, now))
+        report.add(
+            "pipeline: satisfaction events, produced → queryable",
+            asyncio.run(
+                _worker_throughput(
+                    base.with_(
+                        kafka_bootstrap=broker.bootstrap,
+                        web_port=free_port(),
+                        clickhouse_dsn=f"chdb://{scratch / 'p1'}",
+                    ),
+                    SATISFACTION_EVENTS,
+                    events,
+                )
+            ),
+            "events/s",
+            ceiling="bare Faust agent, the worker's four topics",
+        )
+
+        broker = EmbeddedBroker()
+        broker.create_topics((SATISFACTION_EVENTS, *all_topics))
+        _fill(broker.bootstrap, COMPLAINTS, complaints, lambda i: _complaint(i, now, texts))
+        report.add(
+            "pipeline: complaints with classification",
+            asyncio.run(
+                _worker_throughput(
+                    base.with_(
+                        kafka_bootstrap=broker.bootstrap,
+                        web_port=free_port(),
+                        clickhouse_dsn=f"chdb://{scratch / 'p2'}",
+                    ),
+                    COMPLAINTS,
+                    complaints,
+                )
+            ),
+            "complaints/s",
+            ceiling="raw classification, batches of 1,000",
+        )
+
+        broker = EmbeddedBroker()
+        broker.create_topics((SATISFACTION_EVENTS, *all_topics))
+        lat = asyncio.run(
+            _latency(
+                base.with_(
+                    kafka_bootstrap=broker.bootstrap,
+                    web_port=free_port(),
+                    clickhouse_dsn=f"chdb://{scratch / 'p3'}",
+                ),
+                broker.bootstrap,
+                rate,
+                latency_seconds,
+            )
+        )
+        for q in ("p50", "p95", "p99"):
+            report.add(f"latency produced → queryable at {rate:,.0f} events/s, {q}", lat[q], "ms")
+        report.add("worker memory (RSS) at the start of the steady run", lat["rss_start"], "MiB")
+        report.add(f"worker memory (RSS) after {latency_seconds:.0f} s", lat["rss_end"], "MiB")
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+    return report
+
+
+__all__ = ["Report", "run"]
