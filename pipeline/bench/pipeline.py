@@ -303,42 +303,27 @@ def run(
             "docs/s",
         )
 
-        broker = EmbeddedBroker()
-        broker.create_topics((SATISFACTION_EVENTS, *all_topics))
-        _fill(broker.bootstrap, SATISFACTION_EVENTS, events, lambda i: _event(i, now))
+        def worker_phase(topic: str, n: int, make: Callable[[int], bytes], path: str) -> float:
+            """A fresh broker, a pre-filled topic, one in-process worker until all is written."""
+            broker = EmbeddedBroker()
+            broker.create_topics((SATISFACTION_EVENTS, *all_topics))
+            _fill(broker.bootstrap, topic, n, make)
+            phase = base.with_(
+                kafka_bootstrap=broker.bootstrap,
+                web_port=free_port(),
+                clickhouse_dsn=f"chdb://{scratch / path}",
+            )
+            return asyncio.run(_worker_throughput(phase, topic, n))
+
         report.add(
             "pipeline: satisfaction events, produced → queryable",
-            asyncio.run(
-                _worker_throughput(
-                    base.with_(
-                        kafka_bootstrap=broker.bootstrap,
-                        web_port=free_port(),
-                        clickhouse_dsn=f"chdb://{scratch / 'p1'}",
-                    ),
-                    SATISFACTION_EVENTS,
-                    events,
-                )
-            ),
+            worker_phase(SATISFACTION_EVENTS, events, lambda i: _event(i, now), "p1"),
             "events/s",
             ceiling="bare Faust agent, the worker's four topics",
         )
-
-        broker = EmbeddedBroker()
-        broker.create_topics((SATISFACTION_EVENTS, *all_topics))
-        _fill(broker.bootstrap, COMPLAINTS, complaints, lambda i: _complaint(i, now, texts))
         report.add(
             "pipeline: complaints with classification",
-            asyncio.run(
-                _worker_throughput(
-                    base.with_(
-                        kafka_bootstrap=broker.bootstrap,
-                        web_port=free_port(),
-                        clickhouse_dsn=f"chdb://{scratch / 'p2'}",
-                    ),
-                    COMPLAINTS,
-                    complaints,
-                )
-            ),
+            worker_phase(COMPLAINTS, complaints, lambda i: _complaint(i, now, texts), "p2"),
             "complaints/s",
             ceiling="raw classification, batches of 1,000",
         )
