@@ -7,8 +7,7 @@ alerts already in the table are not emitted again, so a restart or a replay repe
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import UTC as _UTC
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from clickhouse_connect.driver.client import Client
 
@@ -84,7 +83,7 @@ class AlertRunner:
             "SELECT greatest((SELECT max(ts) FROM complaints), (SELECT max(ts) FROM "
             "complaint_updates), (SELECT max(bucket) + 60 FROM satisfaction_minute))"
         ).result_rows
-        now = now.replace(tzinfo=_UTC)
+        now = now.replace(tzinfo=UTC)
         horizon = max(self.replay, 2 * self.sla.resolution)
         fresh = []
         assert self.emitted is not None
@@ -159,7 +158,7 @@ class AlertRunner:
                 t[2] += score
         for scope in self.detector.scopes():
             totals.setdefault(scope, [0, 0, 0])
-        stamp = at.replace(tzinfo=_UTC)
+        stamp = at.replace(tzinfo=UTC)
         return [Window(scope, stamp, *t) for scope, t in totals.items()]
 
     def _floor(self, moment: datetime) -> datetime:
