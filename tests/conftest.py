@@ -23,6 +23,7 @@ def settings(tmp_path: Path, model_dir: Path) -> Settings:
         model_dir=model_dir,
         data_dir=tmp_path / "var",
         kafka_declare_topics=False,
+        kafka_fetch_max_wait_ms=50,  # as embedded_kafka() sets for the embedded broker
         kafka_session_timeout=6.0,  # a restarted worker rejoins quickly
     )
 

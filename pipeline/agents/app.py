@@ -39,7 +39,7 @@ from pipeline.contracts import (
     Limits,
 )
 from pipeline.contracts.topics import ALERTS
-from pipeline.kafka import faust_credentials, topic_specs
+from pipeline.kafka import faust_credentials, topic_specs, transport
 from pipeline.sinks import ClickHouseSink, Sink
 from pipeline.warehouse import tables
 from pipeline.warehouse.summary import summary
@@ -91,7 +91,7 @@ class Worker:
 def build_app(settings: Settings, worker: Worker) -> faust.App:
     app = faust.App(
         settings.app_id,
-        broker=f"kafka://{settings.kafka_bootstrap}",
+        broker=f"{transport.SCHEME}://{settings.kafka_bootstrap}",
         topic_allow_declare=settings.kafka_declare_topics,
         topic_disable_leader=True,
         broker_session_timeout=settings.kafka_session_timeout,
@@ -109,6 +109,7 @@ def build_app(settings: Settings, worker: Worker) -> faust.App:
         datadir=str(settings.data_dir / "faust"),
         store="memory://",
     )
+    setattr(app, transport.APP_ATTRIBUTE, settings.kafka_fetch_max_wait_ms)
     # Declared (partitions, replication, retention) only where the broker allows it.
     specs = topic_specs(settings)
 

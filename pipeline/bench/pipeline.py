@@ -27,6 +27,7 @@ from pipeline.config import Settings
 from pipeline.contracts import COMPLAINT_UPDATES, COMPLAINTS, DEAD_LETTERS, SATISFACTION_EVENTS
 from pipeline.demo.processes import free_port
 from pipeline.embedded import EmbeddedBroker
+from pipeline.kafka import transport
 from pipeline.simulate.texts import TEXTS
 from pipeline.warehouse import connect
 from pipeline.warehouse.setup import prepare_warehouse
@@ -120,11 +121,16 @@ async def _aiokafka_consume(bootstrap: str, topic: str, n: int) -> float:
 
 
 async def _bare_faust(
-    bootstrap: str, topic: str, n: int, idle_topics: tuple[str, ...], data_dir: Path
+    bootstrap: str,
+    topic: str,
+    n: int,
+    idle_topics: tuple[str, ...],
+    data_dir: Path,
+    fetch_max_wait_ms: int = 50,
 ) -> float:
     app = faust.App(
         f"bench-bare-{len(idle_topics)}",
-        broker=f"kafka://{bootstrap}",
+        broker=f"{transport.SCHEME}://{bootstrap}",
         topic_allow_declare=False,
         topic_disable_leader=True,
         consumer_auto_offset_reset="earliest",
@@ -137,6 +143,8 @@ async def _bare_faust(
         broker_rebalance_timeout=6,
         broker_heartbeat_interval=2,
     )
+    # The same transport and fetch wait as the worker, so the ratio compares like with like.
+    setattr(app, transport.APP_ATTRIBUTE, fetch_max_wait_ms)
     state = {"n": 0, "first": None}
 
     @app.agent(app.topic(topic), name="count")
@@ -257,6 +265,7 @@ def run(
     now = datetime.now(UTC).isoformat()
     base = settings.with_(
         kafka_declare_topics=False,
+        kafka_fetch_max_wait_ms=50,  # the embedded broker's setting (embedded_kafka)
         kafka_session_timeout=6.0,
         alerts_enabled=False,
         data_dir=scratch / "var",

@@ -15,6 +15,7 @@ from pipeline.config import Settings
 from pipeline.contracts import DEAD_LETTERS
 from pipeline.demo.processes import ChildFailed, Children, free_port, wait_for_file
 from pipeline.demo.render import gap_table, live_view, satisfaction_table, table
+from pipeline.embedded import embedded_kafka
 from pipeline.warehouse import connect, redact
 from pipeline.warehouse.summary import summary
 
@@ -48,9 +49,7 @@ def run_demo(settings: Settings, seconds: float, rate: float, stores: int) -> in
             children.start("broker", ["broker", "--bootstrap-file", str(bootstrap_file)], {})
             bootstrap = wait_for_file(bootstrap_file, children, "broker")
             port = free_port()
-            env = settings.with_(
-                kafka_bootstrap=bootstrap, kafka_declare_topics=False, web_port=port
-            ).env()
+            env = settings.with_(**embedded_kafka(bootstrap), web_port=port).env()
             children.start("worker", ["worker"], env)
             console.print(f"broker at {bootstrap}; worker starting (logs in {demo_dir})")
             _wait_ready(children, port)

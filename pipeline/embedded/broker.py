@@ -32,3 +32,13 @@ class EmbeddedBroker:
 
     def partitions(self, topic: str) -> int:
         return len(self._producer.list_topics(topic=topic, timeout=10).topics[topic].partitions)
+
+
+def embedded_kafka(bootstrap: str) -> dict[str, object]:
+    """Settings for workers on the embedded broker: it creates topics by itself and holds a
+    fetch that finds an idle partition for the whole wait, so keep the wait short."""
+    return {
+        "kafka_bootstrap": bootstrap,
+        "kafka_declare_topics": False,
+        "kafka_fetch_max_wait_ms": 50,
+    }

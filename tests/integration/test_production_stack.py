@@ -174,3 +174,28 @@ def test_the_worker_declares_its_topics_only_where_the_broker_allows(declare, mo
     for topic in topics.values():
         assert (topic.partitions, topic.replicas) == (6, 3)
     assert topics["dead-letters"].retention == timedelta(hours=720)
+
+
+def test_the_fetch_wait_reaches_the_kafka_consumer(settings, broker, tmp_path):
+    """Faust alone hard-codes 1.5 s; ours comes from GAPWATCH_KAFKA_FETCH_MAX_WAIT_MS."""
+    import asyncio
+
+    from pipeline.agents import prepare
+
+    worker, app = prepare(
+        settings.with_(
+            kafka_bootstrap=broker.bootstrap, kafka_fetch_max_wait_ms=123, alerts_enabled=False
+        )
+    )
+
+    async def started_wait() -> int:
+        await app.start()
+        try:
+            return app.consumer._thread._consumer._fetch_max_wait_ms
+        finally:
+            await app.stop()
+
+    try:
+        assert asyncio.run(started_wait()) == 123
+    finally:
+        worker.client.close()
