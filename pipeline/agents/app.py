@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import threading
+import time
 from collections.abc import Awaitable, Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -132,6 +133,8 @@ def build_app(settings: Settings, worker: Worker) -> faust.App:
     ) -> None:
         counters = worker.stats.topic(topic)
         async for events in stream.noack_take(settings.batch_size, within=settings.batch_seconds):
+            if counters.first_batch_at is None:
+                counters.first_batch_at = time.time()
             messages = [
                 Message(e.message.topic, e.message.partition, e.message.offset, e.message.value)
                 for e in events

@@ -13,6 +13,7 @@ class TopicStats:
     dead_lettered: int = 0
     duplicates: int = 0
     batches: int = 0
+    first_batch_at: float | None = None  # wall clock when the first batch arrived
 
 
 @dataclass
