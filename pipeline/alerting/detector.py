@@ -23,7 +23,7 @@ from __future__ import annotations
 import hashlib
 import math
 from collections import deque
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
 
@@ -82,6 +82,10 @@ class AlertEvent:
     window_end: datetime
     kind: str = "satisfaction_drop"  # or sla_first_response, sla_resolution
     complaint_id: str = ""  # for SLA breaches
+
+    @property
+    def state(self) -> str:
+        return "resolved" if self.resolved_at else "open"
 
     @property
     def drop(self) -> float:
@@ -211,7 +215,7 @@ class Detector:
         s.recovery = max(0.0, s.recovery - llr)
         if s.recovery < self.config.resolve_evidence:
             return []
-        resolved = _replace_resolved(s.open, w.start + self.config.window)
+        resolved = replace(s.open, resolved_at=w.start + self.config.window)
         s.open, s.cusum, s.sudden, s.recovery, s.evidence = None, 0.0, 0.0, 0.0, _Evidence()
         return [resolved]
 
@@ -242,9 +246,3 @@ def _llr(w: Window, p0: float, drop: float) -> float:
 
 def _alert_id(scope: Scope, opened_at: datetime) -> str:
     return hashlib.sha256(f"{scope}|{opened_at.isoformat()}".encode()).hexdigest()[:16]
-
-
-def _replace_resolved(alert: AlertEvent, at: datetime) -> AlertEvent:
-    from dataclasses import replace
-
-    return replace(alert, resolved_at=at)

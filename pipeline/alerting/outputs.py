@@ -50,7 +50,7 @@ class AlertRecord:
 
     @property
     def state(self) -> str:
-        return "resolved" if self.event.resolved_at else "open"
+        return self.event.state
 
     def row(self) -> tuple:
         e = self.event

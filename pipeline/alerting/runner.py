@@ -114,7 +114,7 @@ class AlertRunner:
                 for event in self.detector.observe(window)
             ]
             for event in self._one_alert_per_drop(events):
-                key = (event.alert_id, "resolved" if event.resolved_at else "open")
+                key = (event.alert_id, event.state)
                 assert self.emitted is not None
                 if key in self.emitted:
                     continue

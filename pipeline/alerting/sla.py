@@ -86,7 +86,7 @@ def _record(
     deadline: datetime,
     done: datetime | None,
 ) -> AlertRecord:
-    what = "a first response" if kind == "sla_first_response" else "a resolution"
+    missing = "first response" if kind == "sla_first_response" else "resolution"
     hours = target / timedelta(hours=1)
     event = AlertEvent(
         alert_id=hashlib.sha256(f"{kind}|{complaint_id}".encode()).hexdigest()[:16],
@@ -104,7 +104,7 @@ def _record(
         kind=kind,
         complaint_id=complaint_id,
     )
-    cause = f"complaint {complaint_id} got no {what.split(' ', 1)[1]} within {hours:g} h"
+    cause = f"complaint {complaint_id} got no {missing} within {hours:g} h"
     if gap in ACTIONS:
         cause += f"; it points to {ACTIONS[gap]}"
     why = Explanation({gap: 1}, {dimension: 1} if dimension != "none" else {}, [], cause)
