@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint format install clean bench
+.PHONY: demo test lint format install clean bench dashboards
 
 install: $(STAMP)
 
@@ -20,13 +20,24 @@ $(STAMP): pyproject.toml | $(BIN)/python
 demo: $(STAMP)
 	$(BIN)/gapwatch demo
 
-test: $(STAMP)
+# Headless Chromium draws the HTML report in its test; Debian's package, installed once.
+CHROMIUM := /usr/bin/chromium
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+$(CHROMIUM):
+	$(SUDO) apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends chromium
+
+test: $(STAMP) $(CHROMIUM)
 	$(BIN)/python -m pytest
 
 # Speed on this machine, beside the ceilings measured in the same run (minutes, not seconds).
 bench: $(STAMP)
 	$(BIN)/gapwatch bench pipeline
 	$(BIN)/gapwatch bench warehouse
+
+# Grafana dashboards and alert rules, generated from pipeline/panels (a test fails when stale).
+dashboards: $(STAMP)
+	$(BIN)/gapwatch grafana generate
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -67,6 +67,16 @@ class Settings:
     ch_writer_password: str = field(default="", repr=False)
     ch_analyst_password: str = field(default="", repr=False)
     ch_grafana_password: str = field(default="", repr=False)
+    # Predictions less confident than this wait in review_queue for a human label.
+    review_threshold: float = 0.5
+    # How often each worker writes its consumer lag to pipeline_health.
+    health_interval_seconds: float = 10.0
+    # `gapwatch grafana push`: a service-account token of the Grafana it pushes to.
+    grafana_token: str = field(default="", repr=False)
+
+    def __post_init__(self) -> None:
+        if not 0.0 < self.review_threshold <= 1.0:
+            raise ConfigError(f"{PREFIX}REVIEW_THRESHOLD={self.review_threshold} must be in (0, 1]")
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:

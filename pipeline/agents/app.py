@@ -28,6 +28,8 @@ from pipeline.agents.batch import (
     dead_letter_batch,
     satisfaction_batch,
 )
+from pipeline.agents.health import COLUMNS as HEALTH_COLUMNS
+from pipeline.agents.health import health_rows, worker_name
 from pipeline.agents.stats import WorkerStats
 from pipeline.classifier import GapClassifier
 from pipeline.config import Settings
@@ -73,6 +75,9 @@ class Worker:
         # Classification is CPU work: off the event loop, so heartbeats keep flowing.
         self.cpu = ThreadPoolExecutor(max_workers=1, thread_name_prefix="classify")
         self.stats = WorkerStats()
+        # Next offset not yet written, per (topic, partition): the worker's side of its lag.
+        self.written: dict[tuple[str, int], int] = {}
+        self.name = worker_name()
         self.limits = Limits(
             max_text_chars=settings.max_text_chars,
             max_future=timedelta(seconds=settings.ts_max_future_seconds),
@@ -147,6 +152,9 @@ def build_app(settings: Settings, worker: Worker) -> faust.App:
             # Only now, with rows written and dead letters delivered, may offsets be committed.
             for event in events:
                 await stream.ack(event)
+            for msg in messages:
+                tp = (msg.topic, msg.partition)
+                worker.written[tp] = max(worker.written.get(tp, 0), msg.offset + 1)
             counters.received += len(messages)
             counters.written += written
             counters.dead_lettered += len(outcome.dead_letters)
@@ -185,6 +193,7 @@ def build_app(settings: Settings, worker: Worker) -> faust.App:
 
     if settings.alerts_enabled:
         _alerting(app, settings, worker, topic(ALERTS))
+    _health(app, settings, worker)
 
     @app.page("/stats/")
     async def stats(web: Any, request: Any) -> Any:
@@ -217,7 +226,12 @@ def _alerting(app: faust.App, settings: Settings, worker: Worker, alerts: faust.
         resolution=timedelta(hours=settings.sla_resolution_hours),
     )
     runner = AlertRunner(
-        worker.client, config, replay=timedelta(days=settings.alert_replay_days), sla=sla
+        worker.client,
+        config,
+        replay=timedelta(days=settings.alert_replay_days),
+        sla=sla,
+        partitions=0,  # the topic's real count is set from the broker's metadata below
+        fresh=timedelta(seconds=max(30.0, 3 * settings.health_interval_seconds)),
     )
     webhook = (
         Webhook(settings.alert_webhook_url, settings.alert_webhook_secret)
@@ -230,6 +244,10 @@ def _alerting(app: faust.App, settings: Settings, worker: Worker, alerts: faust.
     async def check_for_drops() -> None:
         if owner not in app.consumer.assignment():
             return
+        partitions = app.consumer.topic_partitions(SATISFACTION_EVENTS)
+        if not partitions:
+            return
+        runner.partitions = partitions
         for record in await worker.in_io(runner.step):
             worker.stats.alerts += 1
             log.warning(
@@ -245,6 +263,39 @@ def _alerting(app: faust.App, settings: Settings, worker: Worker, alerts: faust.
                 await asyncio.get_running_loop().run_in_executor(
                     None, webhook.post, record.to_json()
                 )
+
+
+def _health(app: faust.App, settings: Settings, worker: Worker) -> None:
+    """Write this worker's lag per assigned partition; a failure here is logged, never fatal."""
+
+    @app.on_partitions_revoked.connect
+    async def forget_revoked(app: faust.App, revoked: set[TP], **kwargs: Any) -> None:
+        # Another worker writes these now; should they come back, count from the commit.
+        for tp in revoked:
+            worker.written.pop((tp.topic, tp.partition), None)
+
+    @app.timer(interval=settings.health_interval_seconds)
+    async def report_health() -> None:
+        assigned = sorted(app.consumer.assignment())
+        if not assigned:
+            return
+        try:
+            ends = await app.consumer.highwaters(*assigned)
+            positions = {
+                (tp.topic, tp.partition): await app.consumer.position(tp) for tp in assigned
+            }
+            rows = health_rows(
+                datetime.now(UTC),
+                worker.name,
+                {(tp.topic, tp.partition): end for tp, end in ends.items()},
+                worker.written,
+                positions,
+            )
+            await worker.in_io(
+                lambda: worker.client.insert("pipeline_health", rows, column_names=HEALTH_COLUMNS)
+            )
+        except Exception as exc:
+            log.warning("could not record consumer lag: %s", exc)
 
 
 async def _isolating_failures(

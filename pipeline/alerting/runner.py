@@ -25,6 +25,19 @@ GROUP BY w, store_id, channel
 ORDER BY w
 """
 
+# Partitions of satisfaction-events whose latest health row shows unwritten messages.
+_BEHIND = """
+SELECT partition, argMax(lag, ts) AS lag
+FROM pipeline_health
+WHERE topic = 'satisfaction-events' AND ts > now64(3) - INTERVAL {fresh:UInt32} SECOND
+GROUP BY partition
+"""
+_WRITTEN_UP_TO = """
+SELECT source_partition, max(ts) FROM satisfaction_events
+WHERE source_partition IN {partitions:Array(UInt16)}
+GROUP BY source_partition
+"""
+
 
 class AlertRunner:
     def __init__(
@@ -34,8 +47,13 @@ class AlertRunner:
         replay: timedelta = timedelta(days=14),
         lateness: timedelta = timedelta(minutes=2),
         sla: SlaTargets | None = None,
+        partitions: int | None = None,
+        fresh: timedelta = timedelta(seconds=30),
     ) -> None:
+        """`partitions`: of satisfaction-events, when workers report their lag to
+        pipeline_health; event time then waits for partitions that are behind."""
         self.client = client
+        self.partitions, self.fresh = partitions, fresh
         self.sla = sla
         self.detector = Detector(config)
         self.replay, self.lateness = replay, lateness
@@ -65,8 +83,14 @@ class AlertRunner:
         ).result_rows
         if not latest or not latest[0][1]:
             return []
+        event_time = latest[0][0].replace(tzinfo=None)
+        if self.partitions is not None:
+            held = self._held_back_to()
+            if held is None:
+                return []
+            event_time = min(event_time, held)
         # A window is closed once event time has moved past its end by the allowed lateness.
-        until = self._floor(latest[0][0].replace(tzinfo=None) - self.lateness)
+        until = self._floor(event_time - self.lateness)
         if self.next is None:
             self.next = self._floor(until - self.replay)
         if until <= self.next:
@@ -74,6 +98,29 @@ class AlertRunner:
         records = self._feed(self.next, until)
         self.next = until
         return records
+
+    def _held_back_to(self) -> datetime | None:
+        """Event time as far as every partition has been written: a partition still being
+        caught up on (a backlog after an outage, a restart) holds it back to what it has
+        written, so its older ratings are not missed; a partition with nothing waiting
+        does not. None: some partition is unaccounted for (no fresh health row) or has
+        written nothing yet, so no window can be closed."""
+        lags = dict(
+            self.client.query(
+                _BEHIND, parameters={"fresh": int(self.fresh.total_seconds())}
+            ).result_rows
+        )
+        if len(lags) < self.partitions:
+            return None
+        behind = [p for p, lag in lags.items() if lag > 0]
+        if not behind:
+            return datetime.max
+        written = dict(
+            self.client.query(_WRITTEN_UP_TO, parameters={"partitions": behind}).result_rows
+        )
+        if len(written) < len(behind):
+            return None
+        return min(written.values()).replace(tzinfo=None)
 
     def _sla_breaches(self) -> list[AlertRecord]:
         if self.sla is None:

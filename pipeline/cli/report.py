@@ -1,18 +1,50 @@
-"""Reports: `gapwatch report gaps`."""
+"""Reports: `gapwatch report` (the dashboards as a static page) and `gapwatch report gaps`."""
 
 from __future__ import annotations
 
 from contextlib import closing
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import click
 
 from pipeline.cli._root import main, settings
-from pipeline.cli.analyst import SINCE, UNTIL, _window
+from pipeline.cli.analyst import SINCE, UNTIL, _when, _window
 
 
-@main.group()
-def report() -> None:
-    """Reports for managers."""
+@main.group(invoke_without_command=True)
+@click.option(
+    "--since", "since_", help="Start (ISO, UTC unless an offset is given); default 24 h ago."
+)
+@click.option("--until", "until_", help="End; default now.")
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=Path("report.html"),
+    show_default=True,
+    help="The HTML file to write.",
+)
+@click.pass_context
+def report(ctx: click.Context, since_: str | None, until_: str | None, out: Path) -> None:
+    """The ops and analyst dashboards as one static HTML page with charts, from the same SQL
+    as Grafana's panels. Subcommands: other reports."""
+    if ctx.invoked_subcommand is not None:
+        return
+    from pipeline.panels.html_report import write_report
+    from pipeline.warehouse import WarehouseError, connect
+
+    now = datetime.now(UTC).replace(microsecond=0)
+    until = _when(until_, now)
+    since = _when(since_, until - timedelta(hours=24))
+    if since >= until:
+        raise click.BadParameter("--since must be before --until")
+    config = settings()
+    try:
+        with closing(connect(config.clickhouse_dsn)) as client:
+            with_data = write_report(client, config.infra_dir, since, until, out)
+    except WarehouseError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"wrote {out} ({with_data} panels with data)")
 
 
 @report.command("gaps")

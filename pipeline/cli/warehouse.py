@@ -34,6 +34,8 @@ def migrate() -> None:
         click.echo("  schema up to date")
     if report.retention_changed:
         click.echo(f"  retention set on {', '.join(report.retention_changed)}")
+    if report.review_threshold_set is not None:
+        click.echo(f"  review threshold set to {report.review_threshold_set}")
 
 
 @warehouse.command()

@@ -7,6 +7,7 @@ import time
 import urllib.error
 import urllib.request
 from contextlib import closing
+from datetime import UTC, datetime, timedelta
 
 from rich.console import Console
 from rich.live import Live
@@ -16,6 +17,7 @@ from pipeline.contracts import DEAD_LETTERS
 from pipeline.demo.processes import ChildFailed, Children, free_port, wait_for_file
 from pipeline.demo.render import gap_table, live_view, satisfaction_table, table
 from pipeline.embedded import embedded_kafka
+from pipeline.panels.html_report import write_report
 from pipeline.warehouse import connect, redact
 from pipeline.warehouse.summary import summary
 
@@ -125,8 +127,13 @@ def _watch(console: Console, children: Children, port: int, seconds: float) -> d
 
 
 def _final_summary(console: Console, settings: Settings, produced: dict[str, int]) -> int:
+    report = settings.data_dir / "demo" / "report.html"
     with closing(connect(settings.clickhouse_dsn)) as client:
         result = summary(client)
+        until = datetime.now(UTC).replace(microsecond=0)
+        with_data = write_report(
+            client, settings.infra_dir, until - timedelta(hours=24), until, report
+        )
     counts = result["counts"]
     console.rule("Summary from ClickHouse")
     console.print(f"warehouse: {redact(settings.clickhouse_dsn)}")
@@ -137,6 +144,7 @@ def _final_summary(console: Console, settings: Settings, produced: dict[str, int
     if result["dead_letters_by_topic"]:
         rows = [list(r.values()) for r in result["dead_letters_by_topic"]]
         console.print(table(["source topic", "dead letters"], rows, title="Dead letters"))
+    console.print(f"dashboards as a page: {report} ({with_data} panels with data)")
     if not counts["satisfaction_events"] or not result["by_store"]:
         console.print("[red]no results in the warehouse[/]")
         return 1

@@ -75,6 +75,9 @@ def test_demo_runs_the_whole_stack_and_ends_with_results(settings, tmp_path):
     )
     assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
     assert "Summary from ClickHouse" in run.stdout
+    report = settings.data_dir / "demo" / "report.html"
+    assert "dashboards as a page:" in run.stdout
+    assert 'class="chart"' in report.read_text(encoding="utf-8")
     client = connect(settings.clickhouse_dsn)
     try:
         events, stores = client.query(

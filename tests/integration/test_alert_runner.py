@@ -12,6 +12,7 @@ from typing import ClassVar
 
 import pytest
 
+from pipeline.agents.health import COLUMNS as HEALTH_COLUMNS
 from pipeline.alerting import AlertRunner, Webhook
 from pipeline.config import PROJECT_ROOT
 from pipeline.warehouse import connect, migrate
@@ -24,6 +25,12 @@ DROP_AT = START + timedelta(days=4, hours=10)
 
 
 def ratings(client) -> None:
+    client.insert(
+        "satisfaction_events", rating_rows(), column_names=list(SATISFACTION_EVENTS.columns)
+    )
+
+
+def rating_rows() -> list[tuple]:
     """4 days at 80% 4–5 scores, 2 hours at 30%, then 4 hours back at 80%: 120 an hour."""
     rows, n = [], 0
     at = START
@@ -48,7 +55,7 @@ def ratings(client) -> None:
             )
             n += 1
         at += STEP
-    client.insert("satisfaction_events", rows, column_names=list(SATISFACTION_EVENTS.columns))
+    return rows
 
 
 def complaints(client) -> None:
@@ -119,6 +126,57 @@ def test_a_drop_becomes_one_explained_alert_that_resolves(client):
         ("overall", "", True, opened.why.gaps["gap3_delivery"]),
         ("store", "S1", True, opened.why.gaps["gap3_delivery"]),
     ]
+
+
+@pytest.fixture
+def empty(tmp_path):
+    client = connect(f"chdb://{tmp_path / 'chdb'}")
+    migrate(client, PROJECT_ROOT / "infra" / "clickhouse" / "migrations")
+    yield client
+    client.close()
+
+
+def _health(client, lags: dict[int, int]) -> None:
+    now = datetime.now(UTC)
+    rows = [
+        (now, "w1", "satisfaction-events", p, 10_000, 10_000 - lag, lag) for p, lag in lags.items()
+    ]
+    client.insert("pipeline_health", rows, column_names=list(HEALTH_COLUMNS))
+
+
+def test_a_partition_being_caught_up_holds_event_time_back(empty):
+    """S1 sits on partition 0, still being caught up on after an outage; partition 1 is
+    already a day ahead. Event time must wait for partition 0, or S1's drop is missed."""
+    before = [r for r in rating_rows() if r[1] < DROP_AT]
+    after = [r for r in rating_rows() if r[1] >= DROP_AT]
+    ahead = [("far", DROP_AT + timedelta(days=1), "S2", "app", None, None, 5, {}, {}, 1, 0)]
+    columns = list(SATISFACTION_EVENTS.columns)
+
+    def run(partitions: int | None) -> list:
+        empty.command("TRUNCATE TABLE satisfaction_events")
+        empty.command("TRUNCATE TABLE satisfaction_minute")
+        empty.command("TRUNCATE TABLE alerts")
+        empty.insert("satisfaction_events", before + ahead, column_names=columns)
+        _health(empty, {0: len(after), 1: 0})
+        runner = AlertRunner(empty, replay=timedelta(days=30), partitions=partitions)
+        first = runner.step()
+        empty.insert("satisfaction_events", after, column_names=columns)
+        _health(empty, {0: 0, 1: 0})
+        return first + runner.step()
+
+    found = {(r.event.scope.kind, r.event.scope.store_id, r.state) for r in run(partitions=2)}
+    assert ("store", "S1", "open") in found
+    # Without the partitions' progress, event time jumps to partition 1's day ahead.
+    assert not [r for r in run(partitions=None) if r.event.scope.store_id == "S1"]
+
+
+def test_no_window_closes_while_a_partition_is_unaccounted_for(client):
+    _health(client, {0: 0})  # partition 1 has no fresh health row: no worker reports it
+    runner = AlertRunner(client, replay=timedelta(days=30), partitions=2)
+    assert [r for r in runner.step() if r.event.kind == "satisfaction_drop"] == []
+    assert runner.next is None
+    _health(client, {0: 0, 1: 0})
+    assert [r for r in runner.step() if r.event.kind == "satisfaction_drop"]
 
 
 def test_a_restarted_runner_repeats_no_alert(client):

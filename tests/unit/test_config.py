@@ -38,3 +38,9 @@ def test_a_bad_value_names_the_variable():
 def test_env_round_trips_for_child_processes():
     settings = Settings().with_(web_port=7100, kafka_declare_topics=False)
     assert Settings.from_env(settings.env()) == settings
+
+
+@pytest.mark.parametrize("value", ["0", "1.5", "-0.2"])
+def test_a_review_threshold_outside_0_1_is_refused(value):
+    with pytest.raises(ConfigError, match="GAPWATCH_REVIEW_THRESHOLD"):
+        Settings.from_env({"GAPWATCH_REVIEW_THRESHOLD": value})

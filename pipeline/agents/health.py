@@ -1,0 +1,33 @@
+"""Consumer lag as rows for pipeline_health: what the ops dashboard and its lag alert read."""
+
+from __future__ import annotations
+
+import os
+import socket
+from collections.abc import Mapping
+from datetime import datetime
+
+COLUMNS = ("ts", "worker", "topic", "partition", "end_offset", "written_offset", "lag")
+
+
+def worker_name() -> str:
+    return f"{socket.gethostname()}-{os.getpid()}"
+
+
+def health_rows(
+    now: datetime,
+    worker: str,
+    ends: Mapping[tuple[str, int], int],
+    written: Mapping[tuple[str, int], int],
+    positions: Mapping[tuple[str, int], int | None],
+) -> list[tuple]:
+    """One row per assigned partition. Lag counts from the next offset not yet written; a
+    partition nothing has been written from yet counts from the consumer's fetch position
+    (where the committed offset put it), so an idle partition shows 0, not its length."""
+    rows = []
+    for (topic, partition), end in sorted(ends.items()):
+        done = written.get((topic, partition))
+        start = done if done is not None else positions.get((topic, partition))
+        lag = max(0, end - start) if start is not None else end
+        rows.append((now, worker, topic, partition, end, -1 if done is None else done, lag))
+    return rows

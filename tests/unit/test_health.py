@@ -1,0 +1,27 @@
+"""Consumer lag rows for pipeline_health."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from pipeline.agents.health import health_rows
+
+NOW = datetime(2026, 11, 21, 9, 0, tzinfo=UTC)
+
+
+def test_lag_counts_from_what_was_written_or_else_from_the_fetch_position():
+    ends = {("complaints", 1): 120, ("complaints", 0): 50, ("satisfaction-events", 0): 10}
+    written = {("complaints", 0): 40}
+    positions = {("complaints", 0): 50, ("complaints", 1): 120, ("satisfaction-events", 0): 4}
+    rows = health_rows(NOW, "w1", ends, written, positions)
+    assert [(r[2], r[3], r[4], r[5], r[6]) for r in rows] == [
+        ("complaints", 0, 50, 40, 10),  # the fetched batch is not written yet: it counts
+        ("complaints", 1, 120, -1, 0),  # nothing written since start, nothing waiting
+        ("satisfaction-events", 0, 10, -1, 6),  # a backlog from the committed offset
+    ]
+    assert {r[0] for r in rows} == {NOW} and {r[1] for r in rows} == {"w1"}
+
+
+def test_an_unknown_position_counts_the_whole_partition():
+    rows = health_rows(NOW, "w1", {("complaints", 0): 30}, {}, {("complaints", 0): None})
+    assert rows[0][-1] == 30
