@@ -43,6 +43,7 @@ def test_migrations_apply_once_and_are_recorded(client):
         (3, "rollups"),
         (4, "alerts"),
         (5, "recovery"),
+        (6, "health_and_review"),
     ]
 
 
