@@ -2,20 +2,17 @@
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import get_args
 
 import orjson
 
-GAPS = (
-    "gap1_knowledge",
-    "gap2_standards",
-    "gap3_delivery",
-    "gap4_communication",
-    "gap5_perception",
-    "not_complaint",
-)
+from pipeline.contracts.review_label import Gap
+
+GAPS: tuple[str, ...] = get_args(Gap)
 
 
 @dataclass(frozen=True)
@@ -40,3 +37,20 @@ def load_jsonl(paths: Iterable[Path]) -> list[Labeled]:
 
 def corpus_files(assets_dir: Path) -> list[Path]:
     return sorted((assets_dir / "corpus").glob("*.jsonl"))
+
+
+def eval_files(assets_dir: Path) -> list[Path]:
+    """Evaluation sets: never trained or tuned on."""
+    return sorted((assets_dir / "eval").glob("*.jsonl"))
+
+
+def _key(text: str) -> str:
+    return unicodedata.normalize("NFKC", text).lower().strip()
+
+
+def unseen(records: list[Labeled], corpus: Iterable[Labeled]) -> tuple[list[Labeled], int]:
+    """Drop texts that also appear in the corpus (after folding width and case): figures
+    from texts the model was trained on do not count. Returns the rest and how many went."""
+    known = {_key(r.text) for r in corpus}
+    kept = [r for r in records if _key(r.text) not in known]
+    return kept, len(records) - len(kept)

@@ -1,6 +1,15 @@
 """The ``gapwatch`` command: one group, subcommands by audience."""
 
-from pipeline.cli import alerts, analyst, bench, grafana, report, stack, warehouse  # noqa: F401  (they register subcommands)
+from pipeline.cli import (  # noqa: F401  (they register subcommands)
+    alerts,
+    analyst,
+    bench,
+    classifier,
+    grafana,
+    report,
+    stack,
+    warehouse,
+)
 from pipeline.cli._root import main
 
 __all__ = ["main"]

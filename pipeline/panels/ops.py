@@ -249,9 +249,10 @@ ORDER BY time""",
             """
 SELECT count() AS waiting
 FROM review_queue FINAL
-WHERE store_id IN (${store:singlequote})""",
+WHERE store_id IN (${store:singlequote})
+  AND complaint_id NOT IN (SELECT label_id FROM review_labels)""",
             ("waiting",),
-            "Predictions below the review threshold, waiting for a human label.",
+            "Predictions below the review threshold that nobody has labeled yet.",
             thresholds=((None, "green"), (200.0, "orange"), (1000.0, "red")),
             width=8,
         ),

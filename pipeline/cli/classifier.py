@@ -1,0 +1,263 @@
+"""The classifier's commands: classify, train, evaluate, and the review loop."""
+
+from __future__ import annotations
+
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import closing
+from pathlib import Path
+from typing import IO, TYPE_CHECKING
+
+import click
+import orjson
+
+from pipeline.cli._root import main, settings
+from pipeline.config import Settings
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from pipeline.classifier.evaluate import Report
+
+BATCH = 1000  # lines classified per model call: vectorised, and output flows as it goes
+
+
+@main.command()
+@click.argument("file", type=click.File("rb"), default="-")
+def classify(file: IO[bytes]) -> None:
+    """Classify JSON lines {"id": …, "text": …} from FILE (default stdin); one JSON line out
+    per line in, in order. A bad line gets {"id", "error"} and the run goes on."""
+    from pipeline.classifier import load_or_build
+
+    config = settings()
+    model = load_or_build(config.model_dir, config.assets_dir)
+    out = sys.stdout.buffer
+    for chunk in _chunks(file, BATCH):
+        parsed = [_parse(line, config.max_text_chars) for line in chunk]
+        texts = [text for _, text, error in parsed if error is None]
+        predictions = iter(model.predict(texts))
+        for item_id, _, error in parsed:
+            if error is not None:
+                out.write(orjson.dumps({"id": item_id, "error": error}) + b"\n")
+                continue
+            p = next(predictions)
+            record = {
+                "id": item_id,
+                "gap": p.gap,
+                "gap_confidence": round(p.gap_confidence, 4),
+                "dimension": p.dimension,
+                "dimension_confidence": round(p.dimension_confidence, 4),
+                "model_version": p.model_version,
+                "terms": list(p.terms),
+            }
+            out.write(orjson.dumps(record) + b"\n")
+        out.flush()
+
+
+def _chunks(file: IO[bytes], size: int) -> Iterator[list[bytes]]:
+    chunk: list[bytes] = []
+    for line in file:
+        if not line.strip():
+            continue
+        chunk.append(line)
+        if len(chunk) == size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+def _parse(line: bytes, max_chars: int) -> tuple[object, str, str | None]:
+    """(id, text, error): error is None for a line we can classify."""
+    try:
+        item = orjson.loads(line)
+    except orjson.JSONDecodeError as exc:
+        return None, "", f"not JSON: {exc}"
+    if not isinstance(item, dict):
+        return None, "", "expected a JSON object with id and text"
+    item_id = item.get("id")
+    if item_id is None or isinstance(item_id, (dict, list)):
+        return item_id, "", "id is missing or not a string or number"
+    text = item.get("text")
+    if not isinstance(text, str) or not text.strip():
+        return item_id, "", "text is missing, empty or not a string"
+    if len(text) > max_chars:
+        return item_id, "", f"text is longer than {max_chars} characters"
+    return item_id, text, None
+
+
+@main.command(name="train")
+@click.option(
+    "--without-reviews", is_flag=True, help="Train on the corpus only, not the warehouse's labels."
+)
+def train_command(without_reviews: bool) -> None:
+    """Rebuild the classifier in GAPWATCH_MODEL_DIR from the corpus plus every review label
+    stored in the warehouse. Running workers keep their model until they restart."""
+    from pipeline.classifier import Labeled, train
+    from pipeline.classifier.artifact import save
+    from pipeline.classifier.corpus import corpus_files, load_jsonl
+
+    config = settings()
+    corrections = [] if without_reviews else _corrections(config)
+    started = time.monotonic()
+    click.echo(f"training on the corpus and {len(corrections)} review labels…", err=True)
+    model = train(config.assets_dir, extra=[Labeled(*c) for c in corrections])
+    texts = len(load_jsonl(corpus_files(config.assets_dir))) + len(corrections)
+    save(model, config.model_dir, texts)
+    click.echo(
+        f"model {model.version}: {texts} texts, {time.monotonic() - started:.0f} s, "
+        f"saved in {config.model_dir}"
+    )
+
+
+def _corrections(config: Settings) -> list[tuple[str, str, str | None]]:
+    from pipeline.warehouse import WarehouseError, connect, migrate
+    from pipeline.warehouse.review import stored
+
+    try:
+        with closing(connect(config.clickhouse_dsn)) as client:
+            migrate(client, config.infra_dir / "clickhouse" / "migrations")
+            return stored(client)
+    except WarehouseError as exc:
+        raise click.ClickException(f"{exc} (or train with --without-reviews)") from None
+
+
+@main.command(name="evaluate")
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Where metrics.json and MODEL_CARD.md go (default: GAPWATCH_ASSETS_DIR, models/).",
+)
+@click.option(
+    "--reviewed",
+    default=100,
+    show_default=True,
+    help="Texts of each real-text set imported as review labels in the after-review test.",
+)
+def evaluate_command(out: Path | None, reviewed: int) -> None:
+    """Score the model in GAPWATCH_MODEL_DIR on every set in models/eval/: per-class
+    precision, recall and F1, macro-F1, confusion matrix; then retrain with the first
+    REVIEWED texts of each real-text set and score the rest. Writes the figures and a model
+    card."""
+    from rich.console import Console
+
+    from pipeline.classifier import load_or_build
+    from pipeline.classifier.card import write
+    from pipeline.classifier.corpus import corpus_files, eval_files, load_jsonl, unseen
+    from pipeline.classifier.evaluate import evaluate
+    from pipeline.classifier.experiment import after_review
+
+    config = settings()
+    model = load_or_build(config.model_dir, config.assets_dir)
+    corpus = load_jsonl(corpus_files(config.assets_dir))
+    console = Console()
+    reports, experiments = [], []
+    for path in eval_files(config.assets_dir):
+        records, dropped = unseen(load_jsonl([path]), corpus)
+        if dropped:
+            console.print(f"{path.name}: {dropped} texts also in the corpus, not counted")
+        report = evaluate(model, records, path.stem)
+        reports.append(report)
+        _print(console, report)
+        if path.stem.startswith("real_") and len(records) > reviewed:
+            console.print(f"retraining with the first {reviewed} texts of {path.stem}…")
+            experiment = after_review(config.assets_dir, model, [], records, path.stem, reviewed)
+            experiments.append(experiment)
+            console.print(
+                f"after review: accuracy on the other {experiment['rest']} "
+                f"{experiment['accuracy_before']:.3f} → {experiment['accuracy_after']:.3f}"
+            )
+    if not reports:
+        raise click.ClickException(f"no evaluation sets in {config.assets_dir / 'eval'}")
+    summary = {
+        "model_version": model.version,
+        "training_texts": len(corpus),
+        "corpus": {p.stem: len(load_jsonl([p])) for p in corpus_files(config.assets_dir)},
+    }
+    for path in write(out or config.assets_dir, summary, reports, experiments):
+        console.print(f"wrote {path}")
+
+
+def _print(console: Console, report: Report) -> None:
+    from pipeline.classifier.corpus import GAPS
+    from pipeline.demo.render import table
+
+    rows = [
+        (c.label, f"{c.precision:.3f}", f"{c.recall:.3f}", f"{c.f1:.3f}", c.support)
+        for c in report.classes
+    ]
+    title = (
+        f"{report.name}: {report.texts} texts — accuracy {report.accuracy:.3f}, "
+        f"macro-F1 {report.macro_f1:.3f}, dimension accuracy {report.dimension_accuracy:.3f}, "
+        f"calibration error {report.calibration_error:.3f}"
+    )
+    console.print(table(["gap", "precision", "recall", "F1", "texts"], rows, title=title))
+    short = [g.split("_")[0] for g in GAPS]
+    matrix = [[short[i], *row] for i, row in enumerate(report.confusion)]
+    console.print(table(["true ↓ predicted →", *short], matrix, title="confusion matrix"))
+
+
+@main.group()
+def review() -> None:
+    """The review loop: low-confidence predictions out for labeling, human labels back in."""
+
+
+@review.command(name="export")
+@click.option("--out", type=click.File("wb"), default="-", help="JSON lines (default stdout).")
+@click.option(
+    "--limit", default=500, show_default=True, help="At most this many, least sure first."
+)
+def review_export(out: IO[bytes], limit: int) -> None:
+    """Write the predictions waiting in review_queue (not labeled yet) as JSON lines: fill in
+    "gap" and "dimension" and give the file to `gapwatch review import`."""
+    from pipeline.warehouse import WarehouseError, connect
+    from pipeline.warehouse.review import waiting
+
+    config = settings()
+    try:
+        with closing(connect(config.clickhouse_dsn)) as client:
+            rows = waiting(client, limit)
+    except WarehouseError as exc:
+        raise click.ClickException(str(exc)) from None
+    for row in rows:
+        out.write(orjson.dumps(row) + b"\n")
+    click.echo(f"{len(rows)} predictions to review", err=True)
+
+
+@review.command(name="import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def review_import(file: Path) -> None:
+    """Store human labels from FILE (JSON lines with text, gap, dimension and optional id)
+    in the warehouse. Invalid lines are listed with their reason; the valid ones are stored.
+    Exits 1 when any line was refused."""
+    from pydantic import ValidationError
+
+    from pipeline.contracts.review_label import ReviewLabel
+    from pipeline.warehouse import WarehouseError, connect, migrate
+    from pipeline.warehouse.review import store
+
+    labels, refused = [], 0
+    for n, line in enumerate(file.read_bytes().splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            labels.append(ReviewLabel.model_validate_json(line))
+        except ValidationError as exc:
+            refused += 1
+            reason = "; ".join(
+                f"{'.'.join(map(str, e['loc'])) or 'line'}: {e['msg']}" for e in exc.errors()
+            )
+            click.echo(f"{file.name}:{n}: {reason}", err=True)
+    config = settings()
+    try:
+        with closing(connect(config.clickhouse_dsn)) as client:
+            migrate(client, config.infra_dir / "clickhouse" / "migrations")
+            stored = store(client, labels, file.name)
+    except WarehouseError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"stored {stored} labels from {file.name}; refused {refused} lines")
+    click.echo("run `gapwatch train` to use them", err=True)
+    if refused:
+        raise SystemExit(1)
