@@ -205,7 +205,9 @@ def review() -> None:
 
 
 @review.command(name="export")
-@click.option("--out", type=click.File("wb"), default="-", help="JSON lines (default stdout).")
+@click.option(
+    "--out", type=click.File("wb", lazy=False), default="-", help="JSON lines (default stdout)."
+)
 @click.option(
     "--limit", default=500, show_default=True, help="At most this many, least sure first."
 )

