@@ -92,7 +92,7 @@ class GapClassifier:
                     dimension=None if dim == NO_DIMENSION or gap in _DIMENSIONLESS else dim,
                     dimension_confidence=float(dim_p[row, dim_i[row]]),
                     model_version=self.version,
-                    terms=self._terms(word_x[row], gap_i[row], top_terms),
+                    terms=self._terms(word_x, row, gap_i[row], top_terms),
                 )
             )
         return results
@@ -100,14 +100,17 @@ class GapClassifier:
     def _word_doc(self, text: str) -> str:
         return " ".join(self.tokenizer.tokens(text))
 
-    def _terms(self, word_row: csr_matrix, class_index: int, k: int) -> tuple[str, ...]:
+    def _terms(self, words: csr_matrix, row: int, class_index: int, k: int) -> tuple[str, ...]:
         """The word features that pushed this text hardest towards its predicted gap.
 
         Single characters (上, 写) explain nothing to a reader, so longer terms come first.
+        The row is read straight from the CSR arrays: slicing a sparse row per text costs
+        more than the rest of this method.
         """
         n_words = len(self._word_names)
         coefs = self._gap_linear.coef_[class_index, :n_words]
-        idx, vals = word_row.indices, word_row.data
+        span = slice(words.indptr[row], words.indptr[row + 1])
+        idx, vals = words.indices[span], words.data[span]
         weights = vals * coefs[idx]
         names = [str(self._word_names[i]) for i in idx]
         order = sorted(

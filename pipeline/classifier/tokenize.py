@@ -31,9 +31,11 @@ class Tokenizer:
         )
 
     def tokens(self, text: str) -> list[str]:
+        # HMM off: a third faster, and cross-validation on the corpus scored the same; words
+        # jieba does not know fall apart into characters, which the character n-grams cover.
         return [
             tok
-            for tok in self._jieba.lcut(normalize(text), HMM=True)
+            for tok in self._jieba.lcut(normalize(text), HMM=False)
             if tok.strip() and tok not in self._stop and not _is_punct(tok)
         ]
 

@@ -100,3 +100,23 @@ def bench_pipeline(events: int, complaints: int, latency_seconds: float, rate: f
         share = f"{f.value / report.value(f.ceiling):.0%} of “{f.ceiling}”" if f.ceiling else ""
         out.add_row(f.name, f"{f.value:,.0f} {f.unit}", share)
     console.print(out)
+
+
+@bench.command("classifier")
+@click.option("--docs", default=20_000, show_default=True, help="Complaints to classify.")
+@click.option("--batch", default=1000, show_default=True, help="Texts per model call.")
+def bench_classifier(docs: int, batch: int) -> None:
+    """Classification throughput on one core, in batches, on unseen texts (models/eval)."""
+    from pipeline.bench.classifier import measure, pin_to_one_core, texts_for
+    from pipeline.classifier import load_or_build
+
+    config = settings()
+    core = pin_to_one_core()
+    model = load_or_build(config.model_dir, config.assets_dir)
+    result = measure(model, texts_for(config.assets_dir, docs), batch)
+    click.echo(
+        f"classifier {model.version} on core {core}: {result.docs:,} complaints "
+        f"(mean {result.mean_chars:.0f} characters) in batches of {result.batch:,}: "
+        f"{result.docs_per_s:,.0f} docs/s per core; jieba alone (the ceiling, same texts, same "
+        f"run) {result.jieba_docs_per_s:,.0f} docs/s: {result.ratio:.0%} of it"
+    )

@@ -1,0 +1,57 @@
+"""Classification throughput per core: docs/s in batches, beside jieba tokenizing alone."""
+
+from __future__ import annotations
+
+import os
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from pipeline.classifier import GapClassifier
+from pipeline.classifier.corpus import eval_files, load_jsonl
+from pipeline.classifier.tokenize import normalize
+
+
+@dataclass(frozen=True)
+class ClassifierBench:
+    docs: int
+    batch: int
+    docs_per_s: float
+    jieba_docs_per_s: float  # the ceiling: tokenizing alone, same texts, same run
+    mean_chars: float
+
+    @property
+    def ratio(self) -> float:
+        return self.docs_per_s / self.jieba_docs_per_s
+
+
+def pin_to_one_core() -> int:
+    """Run on one CPU, so the figure is per core whatever the machine."""
+    core = min(os.sched_getaffinity(0))
+    os.sched_setaffinity(0, {core})
+    return core
+
+
+def texts_for(assets_dir: Path, docs: int) -> list[str]:
+    """Unseen texts (the evaluation sets), repeated to `docs`."""
+    pool = [r.text for r in load_jsonl(eval_files(assets_dir))]
+    return [pool[i % len(pool)] for i in range(docs)]
+
+
+def measure(model: GapClassifier, texts: list[str], batch: int = 1000) -> ClassifierBench:
+    model.predict(texts[:batch])  # warm: jieba's dictionary, numpy, caches
+    started = time.perf_counter()
+    for start in range(0, len(texts), batch):
+        model.predict(texts[start : start + batch])
+    total = time.perf_counter() - started
+    started = time.perf_counter()
+    for text in texts:
+        model.tokenizer.tokens(normalize(text))
+    tokenize = time.perf_counter() - started
+    return ClassifierBench(
+        docs=len(texts),
+        batch=batch,
+        docs_per_s=len(texts) / total,
+        jieba_docs_per_s=len(texts) / tokenize,
+        mean_chars=sum(map(len, texts)) / len(texts),
+    )
