@@ -5,12 +5,19 @@ from __future__ import annotations
 import csv
 import logging
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from contextlib import closing
+from typing import TYPE_CHECKING, TypeVar
 
 import click
 import orjson
 
 from pipeline.config import ConfigError, Settings
+
+if TYPE_CHECKING:
+    from clickhouse_connect.driver.client import Client
+
+T = TypeVar("T")
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -23,6 +30,19 @@ def settings() -> Settings:
         return Settings.from_env()
     except ConfigError as exc:
         raise click.UsageError(str(exc)) from None
+
+
+def with_warehouse(work: Callable[[Client], T], config: Settings | None = None) -> T:
+    """Run `work` on a client of the configured warehouse, closed after; a warehouse that
+    cannot be reached or refuses becomes a clear error, not a traceback."""
+    from pipeline.warehouse import WarehouseError, connect
+
+    dsn = (config or settings()).clickhouse_dsn
+    try:
+        with closing(connect(dsn)) as client:
+            return work(client)
+    except WarehouseError as exc:
+        raise click.ClickException(str(exc)) from None
 
 
 def setup_logging(level: str) -> None:

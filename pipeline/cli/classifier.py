@@ -5,17 +5,17 @@ from __future__ import annotations
 import sys
 import time
 from collections.abc import Iterator
-from contextlib import closing
 from pathlib import Path
 from typing import IO, TYPE_CHECKING
 
 import click
 import orjson
 
-from pipeline.cli._root import main, settings
+from pipeline.cli._root import main, settings, with_warehouse
 from pipeline.config import Settings
 
 if TYPE_CHECKING:
+    from clickhouse_connect.driver.client import Client
     from rich.console import Console
 
     from pipeline.classifier.evaluate import Report
@@ -112,15 +112,17 @@ def train_command(without_reviews: bool) -> None:
 
 
 def _corrections(config: Settings) -> list[tuple[str, str, str | None]]:
-    from pipeline.warehouse import WarehouseError, connect, migrate
+    from pipeline.warehouse import migrate
     from pipeline.warehouse.review import stored
 
+    def read(client: Client) -> list[tuple[str, str, str | None]]:
+        migrate(client, config.infra_dir / "clickhouse" / "migrations")
+        return stored(client)
+
     try:
-        with closing(connect(config.clickhouse_dsn)) as client:
-            migrate(client, config.infra_dir / "clickhouse" / "migrations")
-            return stored(client)
-    except WarehouseError as exc:
-        raise click.ClickException(f"{exc} (or train with --without-reviews)") from None
+        return with_warehouse(read, config)
+    except click.ClickException as exc:
+        raise click.ClickException(f"{exc.message} (or train with --without-reviews)") from None
 
 
 @main.command(name="evaluate")
@@ -214,15 +216,9 @@ def review() -> None:
 def review_export(out: IO[bytes], limit: int) -> None:
     """Write the predictions waiting in review_queue (not labeled yet) as JSON lines: fill in
     "gap" and "dimension" and give the file to `gapwatch review import`."""
-    from pipeline.warehouse import WarehouseError, connect
     from pipeline.warehouse.review import waiting
 
-    config = settings()
-    try:
-        with closing(connect(config.clickhouse_dsn)) as client:
-            rows = waiting(client, limit)
-    except WarehouseError as exc:
-        raise click.ClickException(str(exc)) from None
+    rows = with_warehouse(lambda client: waiting(client, limit))
     for row in rows:
         out.write(orjson.dumps(row) + b"\n")
     click.echo(f"{len(rows)} predictions to review", err=True)
@@ -237,7 +233,7 @@ def review_import(file: Path) -> None:
     from pydantic import ValidationError
 
     from pipeline.contracts.review_label import ReviewLabel
-    from pipeline.warehouse import WarehouseError, connect, migrate
+    from pipeline.warehouse import migrate
     from pipeline.warehouse.review import store
 
     labels, refused = [], 0
@@ -253,12 +249,12 @@ def review_import(file: Path) -> None:
             )
             click.echo(f"{file.name}:{n}: {reason}", err=True)
     config = settings()
-    try:
-        with closing(connect(config.clickhouse_dsn)) as client:
-            migrate(client, config.infra_dir / "clickhouse" / "migrations")
-            stored = store(client, labels, file.name)
-    except WarehouseError as exc:
-        raise click.ClickException(str(exc)) from None
+
+    def save(client: Client) -> int:
+        migrate(client, config.infra_dir / "clickhouse" / "migrations")
+        return store(client, labels, file.name)
+
+    stored = with_warehouse(save, config)
     click.echo(f"stored {stored} labels from {file.name}; refused {refused} lines")
     click.echo("run `gapwatch train` to use them", err=True)
     if refused:

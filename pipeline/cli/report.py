@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from contextlib import closing
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import click
 
-from pipeline.cli._root import main, settings
+from pipeline.cli._root import main, settings, with_warehouse
 from pipeline.cli.analyst import SINCE, UNTIL, _when, _window
 
 
@@ -31,7 +30,6 @@ def report(ctx: click.Context, since_: str | None, until_: str | None, out: Path
     if ctx.invoked_subcommand is not None:
         return
     from pipeline.panels.html_report import write_report
-    from pipeline.warehouse import WarehouseError, connect
 
     now = datetime.now(UTC).replace(microsecond=0)
     until = _when(until_, now)
@@ -39,11 +37,9 @@ def report(ctx: click.Context, since_: str | None, until_: str | None, out: Path
     if since >= until:
         raise click.BadParameter("--since must be before --until")
     config = settings()
-    try:
-        with closing(connect(config.clickhouse_dsn)) as client:
-            with_data = write_report(client, config.infra_dir, since, until, out)
-    except WarehouseError as exc:
-        raise click.ClickException(str(exc)) from None
+    with_data = with_warehouse(
+        lambda client: write_report(client, config.infra_dir, since, until, out), config
+    )
     click.echo(f"wrote {out} ({with_data} panels with data)")
 
 
@@ -58,14 +54,11 @@ def gaps(store: str, since: str | None, until: str | None) -> None:
     from rich.table import Table
 
     from pipeline.reports.gaps import gap_report
-    from pipeline.warehouse import WarehouseError, connect
 
     window = _window(since, until)
-    try:
-        with closing(connect(settings().clickhouse_dsn)) as client:
-            stores = gap_report(client, window["since"], window["until"], store)
-    except WarehouseError as exc:
-        raise click.ClickException(str(exc)) from None
+    stores = with_warehouse(
+        lambda client: gap_report(client, window["since"], window["until"], store)
+    )
     console = Console()
     console.print(
         f"Complaints by service-quality gap, {window['since']:%Y-%m-%d} to "

@@ -7,7 +7,7 @@ from urllib.parse import urlsplit
 
 import click
 
-from pipeline.cli._root import main, settings
+from pipeline.cli._root import main, settings, with_warehouse
 
 
 @main.group()
@@ -18,15 +18,11 @@ def warehouse() -> None:
 @warehouse.command()
 def migrate() -> None:
     """Apply pending schema migrations and retention (TTL) settings; safe to repeat."""
-    from pipeline.warehouse import WarehouseError, connect, redact
+    from pipeline.warehouse import redact
     from pipeline.warehouse.setup import prepare_warehouse
 
     config = settings()
-    try:
-        with closing(connect(config.clickhouse_dsn)) as client:
-            report = prepare_warehouse(client, config)
-    except WarehouseError as exc:
-        raise click.ClickException(str(exc)) from None
+    report = with_warehouse(lambda client: prepare_warehouse(client, config), config)
     click.echo(f"warehouse {redact(config.clickhouse_dsn)}")
     for migration in report.migrations:
         click.echo(f"  applied {migration.version:04d}_{migration.name}")

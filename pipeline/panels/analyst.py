@@ -8,6 +8,22 @@ from pathlib import Path
 from pipeline.panels.spec import Dashboard, Panel, Section
 from pipeline.warehouse.library import library
 
+# recovery_by_day and recovery_by_hour differ only in their first column, the grain.
+_RECOVERY = (
+    "store_id",
+    "channel",
+    "gap",
+    "dimension",
+    "complaint_count",
+    "mean_minutes_to_first_response",
+    "median_minutes_to_first_response",
+    "mean_hours_to_resolution",
+    "median_hours_to_resolution",
+    "resolution_rate",
+    "reopen_rate",
+    "recovery_satisfaction",
+)
+
 # What each library query returns; the proof on chDB checks these.
 COLUMNS: dict[str, tuple[str, ...]] = {
     "agents_with_most_delivery_gaps": (
@@ -27,36 +43,8 @@ COLUMNS: dict[str, tuple[str, ...]] = {
         "complaints_per_100_ratings",
     ),
     "gap_mix_by_store_week": ("store_id", "week", "gap", "complaint_count", "share"),
-    "recovery_by_day": (
-        "day",
-        "store_id",
-        "channel",
-        "gap",
-        "dimension",
-        "complaint_count",
-        "mean_minutes_to_first_response",
-        "median_minutes_to_first_response",
-        "mean_hours_to_resolution",
-        "median_hours_to_resolution",
-        "resolution_rate",
-        "reopen_rate",
-        "recovery_satisfaction",
-    ),
-    "recovery_by_hour": (
-        "hour",
-        "store_id",
-        "channel",
-        "gap",
-        "dimension",
-        "complaint_count",
-        "mean_minutes_to_first_response",
-        "median_minutes_to_first_response",
-        "mean_hours_to_resolution",
-        "median_hours_to_resolution",
-        "resolution_rate",
-        "reopen_rate",
-        "recovery_satisfaction",
-    ),
+    "recovery_by_day": ("day", *_RECOVERY),
+    "recovery_by_hour": ("hour", *_RECOVERY),
     "recovery_paradox": ("customers", "customer_count", "rating_count", "mean_score", "top2_share"),
     "worst_stores_by_servqual": (
         "dimension",
