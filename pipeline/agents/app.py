@@ -294,6 +294,10 @@ def _health(app: faust.App, settings: Settings, worker: Worker) -> None:
             await worker.in_io(
                 lambda: worker.client.insert("pipeline_health", rows, column_names=HEALTH_COLUMNS)
             )
+            lag: dict[str, int] = {}
+            for row in rows:
+                lag[row[2]] = lag.get(row[2], 0) + row[-1]
+            worker.stats.lag, worker.stats.lag_at = lag, time.time()
         except Exception as exc:
             log.warning("could not record consumer lag: %s", exc)
 

@@ -21,6 +21,9 @@ class WorkerStats:
     started_at: float = field(default_factory=time.time)
     topics: dict[str, TopicStats] = field(default_factory=dict)
     alerts: int = 0
+    # Messages not yet written, per topic, as last recorded in pipeline_health, and when.
+    lag: dict[str, int] = field(default_factory=dict)
+    lag_at: float | None = None
 
     def topic(self, name: str) -> TopicStats:
         return self.topics.setdefault(name, TopicStats())
@@ -28,6 +31,8 @@ class WorkerStats:
     def snapshot(self) -> dict:
         return {
             "alerts": self.alerts,
+            "lag": dict(self.lag),
+            "lag_at": self.lag_at,
             "started_at": self.started_at,
             "uptime_s": time.time() - self.started_at,
             "topics": {name: asdict(s) for name, s in self.topics.items()},

@@ -107,6 +107,11 @@ def _wait_for_drop_alert(bootstrap: str, timeout: float) -> None:
         consumer.close()
 
 
+def _caught_up(stats: dict) -> bool:
+    lag = stats["lag"]
+    return "satisfaction-events" in lag and not any(lag.values())
+
+
 @pytest.fixture(scope="module")
 def filled(tmp_path_factory: pytest.TempPathFactory, model_dir: Path) -> Iterator[Filled]:
     from tests.e2e.conftest import worker_process
@@ -139,7 +144,8 @@ def filled(tmp_path_factory: pytest.TempPathFactory, model_dir: Path) -> Iterato
             timeout=240,
         )
         _wait_for_drop_alert(broker.bootstrap, timeout=120)
-        worker.wait_until(lambda _t: worker.stats()["worker"]["uptime_s"] > 3, timeout=30)
+        # The last lag the worker recorded in pipeline_health shows nothing left to write.
+        worker.wait_until(lambda _t: _caught_up(worker.stats()["worker"]), timeout=60)
         assert worker.stop() == 0
     client = connect(settings.clickhouse_dsn)
     stores = {r[0] for r in client.query("SELECT DISTINCT store_id FROM complaints").result_rows}
