@@ -175,3 +175,11 @@ def test_what_cannot_be_expanded_is_an_error(sql, message):
 )
 def test_the_interval_follows_the_range_and_never_beats_the_minute_rollups(span, interval):
     assert TimeRange.of(T0, T0 + span).interval_s == interval
+
+
+def test_the_alert_rule_file_reads_back_as_the_rules_in_code():
+    from pipeline.panels.alerting import provisioning_file
+
+    text = (GRAFANA / "provisioning" / "alerting" / "gapwatch.yaml").read_text()
+    assert "&id" not in text and "*id" not in text  # no YAML anchors: plain, reviewable
+    assert yaml.safe_load(text) == provisioning_file()
