@@ -48,7 +48,9 @@ def train(assets_dir: Path, extra: list[Labeled] | None = None) -> GapClassifier
     if not records:
         raise FileNotFoundError(f"no labeled texts under {assets_dir / 'corpus'}")
     version = fingerprint(assets_dir, extra)
-    return GapClassifier(version, tokenizer_for(assets_dir)).fit(records)
+    model = GapClassifier(version, tokenizer_for(assets_dir)).fit(records)
+    model.feature_version = FEATURE_VERSION
+    return model
 
 
 def save(model: GapClassifier, model_dir: Path, n_texts: int) -> None:
@@ -72,10 +74,22 @@ def load(model_dir: Path, assets_dir: Path) -> GapClassifier:
 
 
 def load_or_build(model_dir: Path, assets_dir: Path) -> GapClassifier:
-    """Load the artifact; build it first when it is missing."""
+    """Load the artifact; build it first when it is missing, or when it was built by code
+    whose features or model differ (an upgrade), which could not use it."""
     if (model_dir / ARTIFACT).exists():
-        return load(model_dir, assets_dir)
-    log.info("no trained classifier in %s: training one from %s", model_dir, assets_dir)
+        model = load(model_dir, assets_dir)
+        if getattr(model, "feature_version", None) == FEATURE_VERSION:
+            return model
+        log.warning(
+            "the classifier in %s was built by an older GapWatch (features %s, now %s): "
+            "retraining it from %s; run `gapwatch train` to add review labels again",
+            model_dir,
+            getattr(model, "feature_version", "1"),
+            FEATURE_VERSION,
+            assets_dir,
+        )
+    else:
+        log.info("no trained classifier in %s: training one from %s", model_dir, assets_dir)
     records = load_jsonl(corpus_files(assets_dir))
     model = train(assets_dir)
     save(model, model_dir, len(records))

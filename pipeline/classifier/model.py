@@ -45,6 +45,7 @@ def _calibrated() -> CalibratedClassifierCV:
 class GapClassifier:
     def __init__(self, version: str, tokenizer: Tokenizer) -> None:
         self.version = version
+        self.feature_version: str | None = None  # set by training: which code built it
         self.tokenizer = tokenizer
         self.words = TfidfVectorizer(
             tokenizer=_split,

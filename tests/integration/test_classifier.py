@@ -105,3 +105,17 @@ def test_evaluation_texts_seen_in_training_do_not_count():
     ]
     kept, dropped = unseen(records, corpus)
     assert dropped == 1 and [r.text for r in kept] == ["广告说不限流量"]
+
+
+def test_an_artifact_from_older_code_is_rebuilt_not_used(tmp_path, small_assets):
+    import joblib
+
+    from pipeline.classifier.artifact import FEATURE_VERSION
+
+    built = load_or_build(tmp_path / "model", small_assets)
+    assert built.feature_version == FEATURE_VERSION
+    built.feature_version = "0"  # as an artifact written by an earlier release would read
+    joblib.dump(built, tmp_path / "model" / ARTIFACT)
+    rebuilt = load_or_build(tmp_path / "model", small_assets)
+    assert rebuilt.feature_version == FEATURE_VERSION
+    assert joblib.load(tmp_path / "model" / ARTIFACT).feature_version == FEATURE_VERSION
