@@ -53,7 +53,7 @@ def train(assets_dir: Path, extra: list[Labeled] | None = None) -> GapClassifier
     return model
 
 
-def save(model: GapClassifier, model_dir: Path, n_texts: int) -> None:
+def save(model: GapClassifier, model_dir: Path) -> None:
     model_dir.mkdir(parents=True, exist_ok=True)
     # Write then rename, so a worker never loads a half-written artifact.
     with tempfile.NamedTemporaryFile(dir=model_dir, suffix=".tmp", delete=False) as tmp:
@@ -62,7 +62,7 @@ def save(model: GapClassifier, model_dir: Path, n_texts: int) -> None:
     card = {
         "model_version": model.version,
         "trained_at": datetime.now(UTC).isoformat(),
-        "texts": n_texts,
+        "texts": model.texts,
     }
     (model_dir / CARD).write_text(json.dumps(card, indent=2), encoding="utf-8")
 
@@ -90,7 +90,6 @@ def load_or_build(model_dir: Path, assets_dir: Path) -> GapClassifier:
         )
     else:
         log.info("no trained classifier in %s: training one from %s", model_dir, assets_dir)
-    records = load_jsonl(corpus_files(assets_dir))
     model = train(assets_dir)
-    save(model, model_dir, len(records))
+    save(model, model_dir)
     return model

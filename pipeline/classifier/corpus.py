@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -10,6 +9,7 @@ from typing import get_args
 
 import orjson
 
+from pipeline.classifier.tokenize import normalize
 from pipeline.contracts.review_label import Gap
 
 GAPS: tuple[str, ...] = get_args(Gap)
@@ -44,13 +44,9 @@ def eval_files(assets_dir: Path) -> list[Path]:
     return sorted((assets_dir / "eval").glob("*.jsonl"))
 
 
-def _key(text: str) -> str:
-    return unicodedata.normalize("NFKC", text).lower().strip()
-
-
 def unseen(records: list[Labeled], corpus: Iterable[Labeled]) -> tuple[list[Labeled], int]:
     """Drop texts that also appear in the corpus (after folding width and case): figures
     from texts the model was trained on do not count. Returns the rest and how many went."""
-    known = {_key(r.text) for r in corpus}
-    kept = [r for r in records if _key(r.text) not in known]
+    known = {normalize(r.text) for r in corpus}
+    kept = [r for r in records if normalize(r.text) not in known]
     return kept, len(records) - len(kept)

@@ -46,6 +46,7 @@ class GapClassifier:
     def __init__(self, version: str, tokenizer: Tokenizer) -> None:
         self.version = version
         self.feature_version: str | None = None  # set by training: which code built it
+        self.texts = 0  # labeled texts it was fit on
         self.tokenizer = tokenizer
         self.words = TfidfVectorizer(
             tokenizer=_split,
@@ -59,6 +60,7 @@ class GapClassifier:
         self.dim_model = _calibrated()
 
     def fit(self, records: Sequence[Labeled]) -> GapClassifier:
+        self.texts = len(records)
         texts = [r.text for r in records]
         words = [self._word_doc(t) for t in texts]
         features = hstack(

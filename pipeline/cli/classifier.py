@@ -96,17 +96,15 @@ def train_command(without_reviews: bool) -> None:
     stored in the warehouse. Running workers keep their model until they restart."""
     from pipeline.classifier import Labeled, train
     from pipeline.classifier.artifact import save
-    from pipeline.classifier.corpus import corpus_files, load_jsonl
 
     config = settings()
     corrections = [] if without_reviews else _corrections(config)
     started = time.monotonic()
     click.echo(f"training on the corpus and {len(corrections)} review labels…", err=True)
     model = train(config.assets_dir, extra=[Labeled(*c) for c in corrections])
-    texts = len(load_jsonl(corpus_files(config.assets_dir))) + len(corrections)
-    save(model, config.model_dir, texts)
+    save(model, config.model_dir)
     click.echo(
-        f"model {model.version}: {texts} texts, {time.monotonic() - started:.0f} s, "
+        f"model {model.version}: {model.texts} texts, {time.monotonic() - started:.0f} s, "
         f"saved in {config.model_dir}"
     )
 
@@ -153,7 +151,8 @@ def evaluate_command(out: Path | None, reviewed: int) -> None:
 
     config = settings()
     model = load_or_build(config.model_dir, config.assets_dir)
-    corpus = load_jsonl(corpus_files(config.assets_dir))
+    by_file = {path.stem: load_jsonl([path]) for path in corpus_files(config.assets_dir)}
+    corpus = [record for records in by_file.values() for record in records]
     console = Console()
     reports, experiments = [], []
     for path in eval_files(config.assets_dir):
@@ -176,7 +175,7 @@ def evaluate_command(out: Path | None, reviewed: int) -> None:
     summary = {
         "model_version": model.version,
         "training_texts": len(corpus),
-        "corpus": {p.stem: len(load_jsonl([p])) for p in corpus_files(config.assets_dir)},
+        "corpus": {name: len(records) for name, records in by_file.items()},
     }
     for path in write(out or config.assets_dir, summary, reports, experiments):
         console.print(f"wrote {path}")

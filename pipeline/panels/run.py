@@ -38,7 +38,8 @@ def all_values(client: Client, dashboard: Dashboard) -> dict[str, list[str]]:
 
 def run_sql(client: Client, sql: str) -> tuple[tuple[str, ...], list[tuple]]:
     result = client.query(sql, settings=READ_ONLY)
-    return columns_of(client, sql), list(result.result_rows)
+    # An empty result carries no column names; only then ask ClickHouse for them.
+    return tuple(result.column_names) or columns_of(client, sql), list(result.result_rows)
 
 
 def run_dashboard(
