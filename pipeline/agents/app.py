@@ -1,7 +1,6 @@
 """The Faust app: thin agents that decode, call the pure batch steps and hand rows to sinks.
 
-Offsets: an agent acknowledges a batch only after its rows are flushed to ClickHouse and its
-dead letters are delivered, so a commit never covers unwritten data (at-least-once).
+Offsets are acknowledged only after a batch is written (see ``pipeline.agents.loop``).
 """
 
 from __future__ import annotations
@@ -10,7 +9,7 @@ import asyncio
 import logging
 import threading
 import time
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -30,6 +29,7 @@ from pipeline.agents.batch import (
 )
 from pipeline.agents.health import COLUMNS as HEALTH_COLUMNS
 from pipeline.agents.health import health_rows, worker_name
+from pipeline.agents.loop import Lane, Step, consume
 from pipeline.agents.stats import WorkerStats
 from pipeline.classifier import GapClassifier
 from pipeline.config import Settings
@@ -38,7 +38,6 @@ from pipeline.contracts import (
     COMPLAINTS,
     DEAD_LETTERS,
     SATISFACTION_EVENTS,
-    DeadLetter,
     Limits,
 )
 from pipeline.contracts.topics import ALERTS
@@ -130,36 +129,16 @@ def build_app(settings: Settings, worker: Worker) -> faust.App:
     dead_letter_topic = topic(DEAD_LETTERS)
     updates_topic = topic(COMPLAINT_UPDATES)
 
-    async def handle(
-        stream: faust.StreamT,
-        topic: str,
-        sink: Sink,
-        step: Callable[[list[Message], datetime], Awaitable[Outcome]],
-    ) -> None:
-        counters = worker.stats.topic(topic)
-        async for events in stream.noack_take(settings.batch_size, within=settings.batch_seconds):
-            if counters.first_batch_at is None:
-                counters.first_batch_at = time.time()
-            messages = [
-                Message(e.message.topic, e.message.partition, e.message.offset, e.message.value)
-                for e in events
-            ]
-            outcome = await _isolating_failures(step, messages, datetime.now(UTC))
-            await _deliver(dead_letter_topic, outcome, topic)
-            for row in outcome.rows:
-                sink.add(row)
-            written = await worker.in_io(sink.flush)
-            # Only now, with rows written and dead letters delivered, may offsets be committed.
-            for event in events:
-                await stream.ack(event)
-            for msg in messages:
-                tp = (msg.topic, msg.partition)
-                worker.written[tp] = max(worker.written.get(tp, 0), msg.offset + 1)
-            counters.received += len(messages)
-            counters.written += written
-            counters.dead_lettered += len(outcome.dead_letters)
-            counters.duplicates += outcome.duplicates + len(outcome.rows) - written
-            counters.batches += 1
+    async def handle(stream: faust.StreamT, topic: str, sink: Sink, step: Step) -> None:
+        lane = Lane(
+            topic,
+            sink,
+            dead_letter_topic,
+            worker.stats.topic(topic),
+            worker.written,
+            worker.in_io,
+        )
+        await consume(stream, lane, step, settings.batch_size, settings.batch_seconds)
 
     async def validate_satisfaction(msgs: list[Message], now: datetime) -> Outcome:
         return satisfaction_batch(msgs, worker.limits, now)
@@ -300,58 +279,3 @@ def _health(app: faust.App, settings: Settings, worker: Worker) -> None:
             worker.stats.lag, worker.stats.lag_at = lag, time.time()
         except Exception as exc:
             log.warning("could not record consumer lag: %s", exc)
-
-
-async def _isolating_failures(
-    step: Callable[[list[Message], datetime], Awaitable[Outcome]],
-    messages: list[Message],
-    now: datetime,
-) -> Outcome:
-    """Run a batch step; should it raise, redo it message by message and dead-letter the
-    messages that still fail, so one poison message never stops an agent."""
-    try:
-        return await step(messages, now)
-    except Exception:
-        log.exception("a batch of %d messages failed; retrying them one by one", len(messages))
-    merged = Outcome()
-    for msg in messages:
-        try:
-            single = await step([msg], now)
-        except Exception as exc:
-            reason = f"internal error while processing: {type(exc).__name__}: {exc}"
-            single = Outcome(
-                dead_letters=[
-                    DeadLetter.of(
-                        msg.value,
-                        topic=msg.topic,
-                        partition=msg.partition,
-                        offset=msg.offset,
-                        reason=reason[:1000],
-                        received_at=now,
-                    )
-                ]
-            )
-        merged.rows += single.rows
-        merged.dead_letters += single.dead_letters
-        merged.duplicates += single.duplicates
-    return merged
-
-
-async def _deliver(topic: faust.TopicT, outcome: Outcome, source: str) -> None:
-    """Send this batch's dead letters and wait until the broker has them."""
-    if not outcome.dead_letters:
-        return
-    futures: Sequence[asyncio.Future] = [
-        await topic.send(
-            key=f"{d.source_topic}:{d.partition}:{d.offset}".encode(), value=d.to_json()
-        )
-        for d in outcome.dead_letters
-    ]
-    await asyncio.gather(*futures)
-    log.info(
-        "%d messages from %s dead-lettered, e.g. offset %d: %s",
-        len(futures),
-        source,
-        outcome.dead_letters[0].offset,
-        outcome.dead_letters[0].reason,
-    )

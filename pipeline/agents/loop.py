@@ -1,0 +1,165 @@
+"""One agent's loop as three stages: take a batch, run its step, write it.
+
+Offsets: a batch is acknowledged only after its rows are flushed to ClickHouse and its dead
+letters are delivered, so a commit never covers unwritten data (at-least-once).
+
+Why stages: Faust fills a ``take`` buffer only while the agent is waiting on it, so an agent
+that validates, classifies and writes in its own loop leaves the broker idle for all of
+that, and each stage idle while another runs. Here the agent only hands batches on; the step
+(validation, classification in its thread) and the write (in the warehouse thread) run as
+their own tasks, each one batch at a time and in offset order: batch N+1's duplicate check
+sees batch N's rows, and no batch is acknowledged before the one ahead of it. Queues of one
+batch bound what is in flight to a few batches, all unacknowledged until written.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import faust
+
+from pipeline.agents.batch import Message, Outcome
+from pipeline.agents.stats import TopicStats
+from pipeline.contracts import DeadLetter
+from pipeline.sinks import Sink
+
+log = logging.getLogger(__name__)
+
+Step = Callable[[list[Message], datetime], Awaitable[Outcome]]
+InIO = Callable[[Callable[[], Any]], Awaitable[Any]]
+Events = Sequence[faust.EventT]
+
+
+@dataclass
+class Lane:
+    """Where one input topic's batches go once their step has run."""
+
+    topic: str
+    sink: Sink
+    dead_letters: faust.TopicT
+    counters: TopicStats
+    written: dict[tuple[str, int], int]  # next offset not yet written, per partition
+    in_io: InIO  # runs a blocking call on the thread that owns the warehouse client
+
+
+async def consume(
+    stream: faust.StreamT, lane: Lane, step: Step, batch_size: int, within: float
+) -> None:
+    """Run until the stream stops; a failed write (the worker stopping while ClickHouse
+    refuses) cancels the other stages and leaves its batch and those after it unacknowledged."""
+    taken: asyncio.Queue[Events | None] = asyncio.Queue(maxsize=1)
+    stepped: asyncio.Queue[tuple[Events, list[Message], Outcome] | None] = asyncio.Queue(1)
+    async with asyncio.TaskGroup() as stages:
+        stages.create_task(_steps(taken, stepped, step))
+        stages.create_task(_writes(stepped, stream, lane))
+        async for events in stream.noack_take(batch_size, within=within):
+            if lane.counters.first_batch_at is None:
+                lane.counters.first_batch_at = time.time()
+            await taken.put(events)
+        await taken.put(None)
+
+
+async def _steps(
+    taken: asyncio.Queue[Events | None],
+    stepped: asyncio.Queue[tuple[Events, list[Message], Outcome] | None],
+    step: Step,
+) -> None:
+    while (events := await taken.get()) is not None:
+        messages = [
+            Message(e.message.topic, e.message.partition, e.message.offset, e.message.value)
+            for e in events
+        ]
+        outcome = await isolating_failures(step, messages, datetime.now(UTC))
+        await stepped.put((events, messages, outcome))
+    await stepped.put(None)
+
+
+async def _writes(
+    stepped: asyncio.Queue[tuple[Events, list[Message], Outcome] | None],
+    stream: faust.StreamT,
+    lane: Lane,
+) -> None:
+    while (item := await stepped.get()) is not None:
+        await _write(stream, lane, *item)
+
+
+async def _write(
+    stream: faust.StreamT,
+    lane: Lane,
+    events: Events,
+    messages: list[Message],
+    outcome: Outcome,
+) -> None:
+    await deliver(lane.dead_letters, outcome, lane.topic)
+    for row in outcome.rows:
+        lane.sink.add(row)
+    written = await lane.in_io(lane.sink.flush)
+    # Only now, with rows written and dead letters delivered, may offsets be committed.
+    for event in events:
+        await stream.ack(event)
+    for msg in messages:
+        tp = (msg.topic, msg.partition)
+        lane.written[tp] = max(lane.written.get(tp, 0), msg.offset + 1)
+    counters = lane.counters
+    counters.received += len(messages)
+    counters.written += written
+    counters.dead_lettered += len(outcome.dead_letters)
+    counters.duplicates += outcome.duplicates + len(outcome.rows) - written
+    counters.batches += 1
+
+
+async def isolating_failures(step: Step, messages: list[Message], now: datetime) -> Outcome:
+    """Run a batch step; should it raise, redo it message by message and dead-letter the
+    messages that still fail, so one poison message never stops an agent."""
+    try:
+        return await step(messages, now)
+    except Exception:
+        log.exception("a batch of %d messages failed; retrying them one by one", len(messages))
+    merged = Outcome()
+    for msg in messages:
+        try:
+            single = await step([msg], now)
+        except Exception as exc:
+            reason = f"internal error while processing: {type(exc).__name__}: {exc}"
+            single = Outcome(
+                dead_letters=[
+                    DeadLetter.of(
+                        msg.value,
+                        topic=msg.topic,
+                        partition=msg.partition,
+                        offset=msg.offset,
+                        reason=reason[:1000],
+                        received_at=now,
+                    )
+                ]
+            )
+        merged.rows += single.rows
+        merged.dead_letters += single.dead_letters
+        merged.duplicates += single.duplicates
+    return merged
+
+
+async def deliver(topic: faust.TopicT, outcome: Outcome, source: str) -> None:
+    """Send this batch's dead letters and wait until the broker has them."""
+    if not outcome.dead_letters:
+        return
+    futures: Sequence[asyncio.Future] = [
+        await topic.send(
+            key=f"{d.source_topic}:{d.partition}:{d.offset}".encode(), value=d.to_json()
+        )
+        for d in outcome.dead_letters
+    ]
+    await asyncio.gather(*futures)
+    log.info(
+        "%d messages from %s dead-lettered, e.g. offset %d: %s",
+        len(futures),
+        source,
+        outcome.dead_letters[0].offset,
+        outcome.dead_letters[0].reason,
+    )
