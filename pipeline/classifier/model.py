@@ -61,12 +61,11 @@ class GapClassifier:
 
     def fit(self, records: Sequence[Labeled]) -> GapClassifier:
         self.texts = len(records)
-        texts = [r.text for r in records]
-        words = [self._word_doc(t) for t in texts]
+        normalized = [normalize(r.text) for r in records]
         features = hstack(
             [
-                self.words.fit_transform(words),
-                self.chars.fit_transform([normalize(t) for t in texts]),
+                self.words.fit_transform([self._word_doc(t) for t in normalized]),
+                self.chars.fit_transform(normalized),
             ]
         ).tocsr()
         self.gap_model.fit(features, [r.gap for r in records])
@@ -79,8 +78,9 @@ class GapClassifier:
     def predict(self, texts: Sequence[str], top_terms: int = 3) -> list[Prediction]:
         if not texts:
             return []
-        word_x = self.words.transform([self._word_doc(t) for t in texts])
-        features = hstack([word_x, self.chars.transform([normalize(t) for t in texts])]).tocsr()
+        normalized = [normalize(t) for t in texts]
+        word_x = self.words.transform([self._word_doc(t) for t in normalized])
+        features = hstack([word_x, self.chars.transform(normalized)]).tocsr()
         gap_p = self.gap_model.predict_proba(features)
         dim_p = self.dim_model.predict_proba(features)
         gap_i, dim_i = gap_p.argmax(axis=1), dim_p.argmax(axis=1)
@@ -100,8 +100,8 @@ class GapClassifier:
             )
         return results
 
-    def _word_doc(self, text: str) -> str:
-        return " ".join(self.tokenizer.tokens(text))
+    def _word_doc(self, normalized: str) -> str:
+        return " ".join(self.tokenizer.split(normalized))
 
     def _terms(self, words: csr_matrix, row: int, class_index: int, k: int) -> tuple[str, ...]:
         """The word features that pushed this text hardest towards its predicted gap.

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 import unicodedata
 from pathlib import Path
@@ -31,11 +32,15 @@ class Tokenizer:
         )
 
     def tokens(self, text: str) -> list[str]:
+        return self.split(normalize(text))
+
+    def split(self, normalized: str) -> list[str]:
+        """Tokens of a text already passed through ``normalize``."""
         # HMM off: a third faster, and cross-validation on the corpus scored the same; words
         # jieba does not know fall apart into characters, which the character n-grams cover.
         return [
             tok
-            for tok in self._jieba.lcut(normalize(text), HMM=False)
+            for tok in self._jieba.lcut(normalized, HMM=False)
             if tok.strip() and tok not in self._stop and not _is_punct(tok)
         ]
 
@@ -43,5 +48,6 @@ class Tokenizer:
         raise TypeError("Tokenizer is rebuilt from the model assets, never pickled")
 
 
+@functools.lru_cache(maxsize=1 << 16)  # the same few thousand tokens come back all the time
 def _is_punct(token: str) -> bool:
     return all(unicodedata.category(ch)[0] in "PSZ" for ch in token)

@@ -28,6 +28,23 @@ class Rejection:
 
 
 def decode(raw: bytes | None, contract: type[M], limits: Limits, now: datetime) -> M | Rejection:
+    # Fast path: pydantic parses and validates the bytes in one pass (half the cost of
+    # orjson then a dict). The contracts are strict and hold no floats, so it accepts exactly
+    # what the path below accepts; anything it refuses goes there for a precise reason.
+    if raw:
+        try:
+            model = contract.model_validate_json(raw)
+        except ValidationError:
+            pass
+        else:
+            problem = _business_rules(model, limits, now)
+            return Rejection(problem) if problem else model
+    return _explained(raw, contract, limits, now)
+
+
+def _explained(
+    raw: bytes | None, contract: type[M], limits: Limits, now: datetime
+) -> M | Rejection:
     if not raw:
         return Rejection("empty message: expected a JSON object")
     try:

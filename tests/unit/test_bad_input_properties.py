@@ -9,6 +9,7 @@ from hypothesis import strategies as st
 
 from pipeline.agents.batch import Message, satisfaction_batch
 from pipeline.contracts import Complaint, Limits, Rejection, SatisfactionEvent, decode
+from pipeline.contracts.decode import _explained
 from tests.strategies import TEXT_LIMIT, messages
 
 LIMITS = Limits(
@@ -43,3 +44,17 @@ def test_a_batch_accounts_for_every_message(batch):
     ]
     outcome = satisfaction_batch(msgs, LIMITS, datetime.now(UTC))
     assert len(outcome.rows) + len(outcome.dead_letters) + outcome.duplicates == len(msgs)
+
+
+@settings(max_examples=1500, deadline=None)
+@given(messages())
+def test_the_fast_path_decides_as_the_explaining_path_does(message):
+    # decode() tries pydantic's own JSON parser first; it must never accept what the
+    # orjson path (which gives the reasons) refuses, nor build a different model.
+    topic, raw, _ = message
+    contract = SatisfactionEvent if topic == "satisfaction-events" else Complaint
+    now = datetime.now(UTC)
+    fast, explained = decode(raw, contract, LIMITS, now), _explained(raw, contract, LIMITS, now)
+    assert type(fast) is type(explained)
+    if isinstance(explained, contract):
+        assert fast == explained
