@@ -24,7 +24,15 @@ from kafka import KafkaProducer
 from pipeline.agents import prepare
 from pipeline.classifier import load_or_build
 from pipeline.config import Settings
-from pipeline.contracts import COMPLAINT_UPDATES, COMPLAINTS, DEAD_LETTERS, SATISFACTION_EVENTS
+from pipeline.contracts import (
+    COMPLAINT_UPDATES,
+    COMPLAINTS,
+    DEAD_LETTERS,
+    SATISFACTION_EVENTS,
+    Limits,
+    SatisfactionEvent,
+    decode,
+)
 from pipeline.demo.processes import free_port
 from pipeline.embedded import EmbeddedBroker
 from pipeline.kafka import transport
@@ -32,6 +40,7 @@ from pipeline.simulate.texts import TEXTS
 from pipeline.warehouse import connect
 from pipeline.warehouse.setup import prepare_warehouse
 from pipeline.warehouse.tables import SATISFACTION_EVENTS as EVENTS_TABLE
+from pipeline.warehouse.tables import satisfaction_row
 
 log = logging.getLogger(__name__)
 
@@ -39,9 +48,13 @@ log = logging.getLogger(__name__)
 @dataclass
 class Figure:
     name: str
-    value: float
+    samples: list[float]  # one per round; the figure is their median
     unit: str
     ceiling: str | None = None  # the name of the figure this one is a share of
+
+    @property
+    def value(self) -> float:
+        return statistics.median(self.samples)
 
 
 @dataclass
@@ -50,8 +63,13 @@ class Report:
     notes: list[str] = field(default_factory=list)
 
     def add(self, name: str, value: float, unit: str, ceiling: str | None = None) -> None:
-        self.figures.append(Figure(name, value, unit, ceiling))
-        log.info("%s: %.1f %s", name, value, unit)
+        self.add_rounds(name, [value], unit, ceiling)
+
+    def add_rounds(
+        self, name: str, samples: list[float], unit: str, ceiling: str | None = None
+    ) -> None:
+        self.figures.append(Figure(name, samples, unit, ceiling))
+        log.info("%s: %s %s", name, ", ".join(f"{v:.1f}" for v in samples), unit)
 
     def value(self, name: str) -> float:
         return next(f.value for f in self.figures if f.name == name)
@@ -127,9 +145,12 @@ async def _bare_faust(
     idle_topics: tuple[str, ...],
     data_dir: Path,
     fetch_max_wait_ms: int = 50,
+    validate: bool = False,
 ) -> float:
+    """A Faust agent that only decodes and counts (with ``validate``: that also checks each
+    message against its contract and builds its row, as the worker does, but writes nothing)."""
     app = faust.App(
-        f"bench-bare-{len(idle_topics)}",
+        f"bench-bare-{len(idle_topics)}-{data_dir.name}",  # a new group: reads from the start
         broker=f"{transport.SCHEME}://{bootstrap}",
         topic_allow_declare=False,
         topic_disable_leader=True,
@@ -146,13 +167,20 @@ async def _bare_faust(
     # The same transport and fetch wait as the worker, so the ratio compares like with like.
     setattr(app, transport.APP_ATTRIBUTE, fetch_max_wait_ms)
     state = {"n": 0, "first": None}
+    limits, now = Limits(), datetime.now(UTC)
 
     @app.agent(app.topic(topic), name="count")
     async def count(stream: faust.StreamT) -> None:
         async for value in stream:
             if state["first"] is None:
                 state["first"] = time.perf_counter()
-            orjson.loads(value)
+            if validate:
+                event = decode(value, SatisfactionEvent, limits, now)
+                if not isinstance(event, SatisfactionEvent):
+                    raise RuntimeError(f"the benchmark's own event was refused: {event}")
+                satisfaction_row(event, 0, state["n"])
+            else:
+                orjson.loads(value)
             state["n"] += 1
 
     for name in idle_topics:
@@ -259,7 +287,11 @@ def run(
     complaints: int = 8_000,
     latency_seconds: float = 30.0,
     rate: float = 1000.0,
+    rounds: int = 3,
 ) -> Report:
+    """Ceilings and pipeline figures; the throughput pairs (a ceiling and the pipeline figure
+    read against it) alternate for ``rounds`` rounds and report medians, because on a shared
+    machine one run of either can be off by a quarter."""
     report = Report()
     scratch = Path(tempfile.mkdtemp(prefix="gapwatch-bench-"))
     texts = [t for group in TEXTS.values() for t in group]
@@ -271,10 +303,10 @@ def run(
         alerts_enabled=False,
         data_dir=scratch / "var",
     )
-    all_topics = (COMPLAINTS, COMPLAINT_UPDATES, DEAD_LETTERS)
+    idle = (COMPLAINTS, COMPLAINT_UPDATES, DEAD_LETTERS)
     try:
         broker = EmbeddedBroker()
-        broker.create_topics((SATISFACTION_EVENTS, *all_topics))
+        broker.create_topics((SATISFACTION_EVENTS, *idle))
         _fill(broker.bootstrap, SATISFACTION_EVENTS, events, lambda i: _event(i, now))
         report.add(
             "raw consume, aiokafka getmany",
@@ -289,34 +321,15 @@ def run(
             "msgs/s",
         )
         report.add(
-            "bare Faust agent, the worker's four topics",
-            asyncio.run(
-                _bare_faust(
-                    broker.bootstrap, SATISFACTION_EVENTS, events, all_topics, scratch / "f4"
-                )
-            ),
-            "msgs/s",
-        )
-        report.add(
             "raw chDB insert, batches of 2,000 (views included)",
             _insert_ceiling(scratch / "insert", base, events),
             "rows/s",
-        )
-        model = load_or_build(settings.model_dir, settings.assets_dir)
-        docs = [texts[i % len(texts)] for i in range(complaints)]
-        started = time.perf_counter()
-        for start in range(0, len(docs), 1000):
-            model.predict(docs[start : start + 1000])
-        report.add(
-            "raw classification, batches of 1,000",
-            len(docs) / (time.perf_counter() - started),
-            "docs/s",
         )
 
         def worker_phase(topic: str, n: int, make: Callable[[int], bytes], path: str) -> float:
             """A fresh broker, a pre-filled topic, one in-process worker until all is written."""
             broker = EmbeddedBroker()
-            broker.create_topics((SATISFACTION_EVENTS, *all_topics))
+            broker.create_topics((SATISFACTION_EVENTS, *idle))
             _fill(broker.bootstrap, topic, n, make)
             phase = base.with_(
                 kafka_bootstrap=broker.bootstrap,
@@ -325,21 +338,67 @@ def run(
             )
             return asyncio.run(_worker_throughput(phase, topic, n))
 
-        report.add(
-            "pipeline: satisfaction events, produced → queryable",
-            worker_phase(SATISFACTION_EVENTS, events, lambda i: _event(i, now), "p1"),
-            "events/s",
-            ceiling="bare Faust agent, the worker's four topics",
+        bare, validated, pipeline = [], [], []
+        for r in range(rounds):
+            bare.append(
+                asyncio.run(
+                    _bare_faust(
+                        broker.bootstrap, SATISFACTION_EVENTS, events, idle, scratch / f"f4-{r}"
+                    )
+                )
+            )
+            validated.append(
+                asyncio.run(
+                    _bare_faust(
+                        broker.bootstrap,
+                        SATISFACTION_EVENTS,
+                        events,
+                        idle,
+                        scratch / f"fv-{r}",
+                        validate=True,
+                    )
+                )
+            )
+            pipeline.append(
+                worker_phase(SATISFACTION_EVENTS, events, lambda i: _event(i, now), f"p1-{r}")
+            )
+        four = "bare Faust agent, the worker's four topics"
+        report.add_rounds(four, bare, "msgs/s")
+        report.add_rounds(
+            "the same agent validating each event against its contract (no write)",
+            validated,
+            "msgs/s",
+            ceiling=four,
         )
-        report.add(
+        report.add_rounds(
+            "pipeline: satisfaction events, produced → queryable",
+            pipeline,
+            "events/s",
+            ceiling=four,
+        )
+
+        model = load_or_build(settings.model_dir, settings.assets_dir)
+        docs = [texts[i % len(texts)] for i in range(complaints)]
+        classified, with_classification = [], []
+        for r in range(rounds):
+            started = time.perf_counter()
+            for start in range(0, len(docs), 1000):
+                model.predict(docs[start : start + 1000])
+            classified.append(len(docs) / (time.perf_counter() - started))
+            with_classification.append(
+                worker_phase(COMPLAINTS, complaints, lambda i: _complaint(i, now, texts), f"p2-{r}")
+            )
+        raw = "raw classification, batches of 1,000"
+        report.add_rounds(raw, classified, "docs/s")
+        report.add_rounds(
             "pipeline: complaints with classification",
-            worker_phase(COMPLAINTS, complaints, lambda i: _complaint(i, now, texts), "p2"),
+            with_classification,
             "complaints/s",
-            ceiling="raw classification, batches of 1,000",
+            ceiling=raw,
         )
 
         broker = EmbeddedBroker()
-        broker.create_topics((SATISFACTION_EVENTS, *all_topics))
+        broker.create_topics((SATISFACTION_EVENTS, *idle))
         lat = asyncio.run(
             _latency(
                 base.with_(

@@ -77,29 +77,60 @@ def bench_warehouse(events: int, complaints: int, repeats: int, path: Path | Non
     help="Length of the steady run (600 for the memory soak).",
 )
 @click.option("--rate", default=1000.0, show_default=True, help="Events/s in the steady run.")
-def bench_pipeline(events: int, complaints: int, latency_seconds: float, rate: float) -> None:
+@click.option(
+    "--rounds",
+    default=3,
+    show_default=True,
+    help="Rounds of each throughput pair (ceiling, pipeline); medians are reported.",
+)
+@click.option(
+    "--write",
+    "write_to",
+    type=click.Path(path_type=Path, dir_okay=False),
+    default=Path("docs/benchmarks.md"),
+    show_default=True,
+    help="Markdown file whose marked results block is replaced with this run's.",
+)
+def bench_pipeline(
+    events: int,
+    complaints: int,
+    latency_seconds: float,
+    rate: float,
+    rounds: int,
+    write_to: Path,
+) -> None:
     """Pipeline throughput and latency beside the ceilings of its parts, in one run."""
     import logging
+    import shlex
+    import sys
 
     from rich.console import Console
     from rich.table import Table
 
+    from pipeline.bench import record
     from pipeline.bench.pipeline import run
 
     logging.basicConfig(level=logging.WARNING)
     console = Console()
+    machine = record.machine()  # the load average before the run, not the one it causes
     with console.status("measuring ceilings, then the pipeline…"):
-        report = run(settings(), events, complaints, latency_seconds, rate)
+        report = run(settings(), events, complaints, latency_seconds, rate, rounds)
     out = Table(
         title="GapWatch pipeline benchmark (embedded stack, one worker process)",
         header_style="bold",
     )
-    for column in ("figure", "value", "of its ceiling"):
+    for column in ("figure", "median", "rounds", "of its ceiling"):
         out.add_column(column)
     for f in report.figures:
         share = f"{f.value / report.value(f.ceiling):.0%} of “{f.ceiling}”" if f.ceiling else ""
-        out.add_row(f.name, f"{f.value:,.0f} {f.unit}", share)
+        runs = "; ".join(f"{v:,.0f}" for v in f.samples) if len(f.samples) > 1 else ""
+        out.add_row(f.name, f"{f.value:,.0f} {f.unit}", runs, share)
     console.print(out)
+    command = "gapwatch " + " ".join(shlex.quote(a) for a in sys.argv[1:])
+    record.write(
+        write_to, "gapwatch bench pipeline", record.section(report, command, machine, rounds)
+    )
+    console.print(f"results written to {write_to}")
 
 
 @bench.command("classifier")

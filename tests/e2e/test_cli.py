@@ -227,7 +227,9 @@ def test_bench_warehouse_seeds_and_times_every_query(tmp_path):
         client.close()
 
 
-def test_bench_pipeline_measures_ceilings_and_pipeline_in_one_run(settings):
+def test_bench_pipeline_measures_ceilings_and_pipeline_in_one_run(settings, tmp_path):
+    written = tmp_path / "benchmarks.md"
+    written.write_text("# Benchmarks\n\nProse that the benchmark must keep.\n")
     run = subprocess.run(
         [
             sys.executable,
@@ -243,6 +245,10 @@ def test_bench_pipeline_measures_ceilings_and_pipeline_in_one_run(settings):
             "3",
             "--rate",
             "200",
+            "--rounds",
+            "2",
+            "--write",
+            str(written),
         ],
         capture_output=True,
         text=True,
@@ -263,3 +269,12 @@ def test_bench_pipeline_measures_ceilings_and_pipeline_in_one_run(settings):
     ):
         assert figure in run.stdout, figure
     assert "of “bare Faust agent, the worker's four topics”" in run.stdout
+    # The file keeps its prose and gains one results block: machine, versions, command, table.
+    doc = written.read_text()
+    assert doc.startswith("# Benchmarks\n\nProse that the benchmark must keep.\n")
+    assert doc.count("<!-- gapwatch bench pipeline: begin -->") == 1
+    for line in ("- machine: ", "- versions: Python 3.", "faust-streaming", "chdb"):
+        assert line in doc, line
+    assert "- command: `gapwatch bench pipeline --events 3000" in doc
+    table = [r for r in doc.splitlines() if r.startswith("| pipeline: satisfaction events")]
+    assert len(table) == 1 and len(table[0].split("|")[3].split(";")) == 2  # two rounds
