@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+import numpy as np
 from scipy.sparse import csr_matrix, hstack
 from sklearn.calibration import CalibratedClassifierCV
 from sklearn.feature_extraction.text import TfidfVectorizer
@@ -73,6 +74,7 @@ class GapClassifier:
         self._word_names = self.words.get_feature_names_out()
         # The refit linear model behind the calibration: its weights explain a prediction.
         self._gap_linear = self.gap_model.calibrated_classifiers_[0].estimator
+        self._index_terms()
         return self
 
     def predict(self, texts: Sequence[str], top_terms: int = 3) -> list[Prediction]:
@@ -84,6 +86,7 @@ class GapClassifier:
         gap_p = self.gap_model.predict_proba(features)
         dim_p = self.dim_model.predict_proba(features)
         gap_i, dim_i = gap_p.argmax(axis=1), dim_p.argmax(axis=1)
+        terms = self._top_terms(word_x, gap_i, top_terms)
         results = []
         for row in range(len(texts)):
             gap = str(self.gap_model.classes_[gap_i[row]])
@@ -95,7 +98,7 @@ class GapClassifier:
                     dimension=None if dim == NO_DIMENSION or gap in _DIMENSIONLESS else dim,
                     dimension_confidence=float(dim_p[row, dim_i[row]]),
                     model_version=self.version,
-                    terms=self._terms(word_x, row, gap_i[row], top_terms),
+                    terms=terms[row],
                 )
             )
         return results
@@ -103,29 +106,43 @@ class GapClassifier:
     def _word_doc(self, normalized: str) -> str:
         return " ".join(self.tokenizer.split(normalized))
 
-    def _terms(self, words: csr_matrix, row: int, class_index: int, k: int) -> tuple[str, ...]:
-        """The word features that pushed this text hardest towards its predicted gap.
+    def _top_terms(self, words: csr_matrix, classes: np.ndarray, k: int) -> list[tuple[str, ...]]:
+        """Per text, the word features that pushed it hardest towards its predicted gap.
 
         Single characters (上, 写) explain nothing to a reader, so longer terms come first.
-        The row is read straight from the CSR arrays: slicing a sparse row per text costs
-        more than the rest of this method.
+        One sort over the whole batch: a Python sort per text cost a tenth of classifying.
         """
-        n_words = len(self._word_names)
-        coefs = self._gap_linear.coef_[class_index, :n_words]
-        span = slice(words.indptr[row], words.indptr[row + 1])
-        idx, vals = words.indices[span], words.data[span]
-        weights = vals * coefs[idx]
-        names = [str(self._word_names[i]) for i in idx]
-        order = sorted(
-            (i for i in range(len(idx)) if weights[i] > 0),
-            key=lambda i: (len(names[i].replace(" ", "")) < 2, -weights[i]),
-        )
-        return tuple(names[i] for i in order[:k])
+        n_rows = words.shape[0]
+        coefs = self._gap_linear.coef_[:, : len(self._term_names)]
+        row_of = np.repeat(np.arange(n_rows), np.diff(words.indptr))
+        weights = words.data * coefs[classes[row_of], words.indices]
+        pushing = np.flatnonzero(weights > 0)
+        # Stable, so ties keep feature order: by text, then long before short, then weight.
+        order = pushing[
+            np.lexsort(
+                (-weights[pushing], self._term_short[words.indices[pushing]], row_of[pushing])
+            )
+        ]
+        rows = row_of[order]
+        starts = np.searchsorted(rows, np.arange(n_rows + 1))
+        names, features = self._term_names, words.indices[order]
+        return [
+            tuple(names[i] for i in features[starts[r] : min(starts[r] + k, starts[r + 1])])
+            for r in range(n_rows)
+        ]
+
+    def _index_terms(self) -> None:
+        self._term_names = [str(name) for name in self._word_names]
+        self._term_short = np.array([len(n.replace(" ", "")) < 2 for n in self._term_names])
 
     def __getstate__(self) -> dict:
         state = dict(self.__dict__)
         del state["tokenizer"]  # jieba is rebuilt from the assets on load
+        for derived in ("_term_names", "_term_short"):  # rebuilt from _word_names on load
+            state.pop(derived, None)
         return state
 
     def __setstate__(self, state: dict) -> None:
         self.__dict__.update(state)
+        if "_word_names" in state:
+            self._index_terms()
