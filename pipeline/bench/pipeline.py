@@ -33,7 +33,7 @@ from pipeline.contracts import (
     SatisfactionEvent,
     decode,
 )
-from pipeline.demo.processes import free_port
+from pipeline.demo.processes import Children, free_port, wait_for_file
 from pipeline.embedded import EmbeddedBroker
 from pipeline.kafka import transport
 from pipeline.simulate.texts import TEXTS
@@ -239,10 +239,13 @@ async def _latency(settings: Settings, bootstrap: str, rate: float, seconds: flo
     # A few ms of linger, as any real producer has: one request per message (linger 0)
     # overloads the embedded broker and measured that, not the pipeline (p99 5 s vs 0.7 s).
     producer = KafkaProducer(bootstrap_servers=bootstrap, linger_ms=5)
-    rss_start = _rss_mib()
+    rss = [_rss_mib()]  # at the start, then at each tenth of the run
+    every = seconds / 10
     sent, started = 0, time.perf_counter()
     try:
         while (elapsed := time.perf_counter() - started) < seconds:
+            if elapsed >= every * len(rss):
+                rss.append(_rss_mib())
             while sent < int(elapsed * rate):
                 # ts = the moment of producing: latency = written (ingested_at) − ts.
                 producer.send(
@@ -255,7 +258,7 @@ async def _latency(settings: Settings, bootstrap: str, rate: float, seconds: flo
         producer.flush()
         while counters.written < sent:
             await asyncio.sleep(0.05)
-        rss_end = _rss_mib()
+        rss.append(_rss_mib())
         lags = [
             row[0]
             for row in await worker.in_io(
@@ -276,8 +279,7 @@ async def _latency(settings: Settings, bootstrap: str, rate: float, seconds: flo
         "p95": quantiles[94],
         "p99": quantiles[98],
         "n": len(lags),
-        "rss_start": rss_start,
-        "rss_end": rss_end,
+        "rss": rss,
     }
 
 
@@ -397,24 +399,33 @@ def run(
             ceiling=raw,
         )
 
-        broker = EmbeddedBroker()
-        broker.create_topics((SATISFACTION_EVENTS, *idle))
-        lat = asyncio.run(
-            _latency(
-                base.with_(
-                    kafka_bootstrap=broker.bootstrap,
-                    web_port=free_port(),
-                    clickhouse_dsn=f"chdb://{scratch / 'p3'}",
-                ),
-                broker.bootstrap,
-                rate,
-                latency_seconds,
+        # The broker keeps every message in memory: in a process of its own, so the worker's
+        # memory is measured without the log it accumulates.
+        with Children(scratch / "logs") as children:
+            children.start("broker", ["broker", "--bootstrap-file", str(scratch / "boot")], {})
+            bootstrap = wait_for_file(scratch / "boot", children, "broker")
+            lat = asyncio.run(
+                _latency(
+                    base.with_(
+                        kafka_bootstrap=bootstrap,
+                        web_port=free_port(),
+                        clickhouse_dsn=f"chdb://{scratch / 'p3'}",
+                    ),
+                    bootstrap,
+                    rate,
+                    latency_seconds,
+                )
             )
-        )
         for q in ("p50", "p95", "p99"):
             report.add(f"latency produced → queryable at {rate:,.0f} events/s, {q}", lat[q], "ms")
-        report.add("worker memory (RSS) at the start of the steady run", lat["rss_start"], "MiB")
-        report.add(f"worker memory (RSS) after {latency_seconds:.0f} s", lat["rss_end"], "MiB")
+        rss = lat["rss"]
+        report.add("worker memory (RSS) at the start of the steady run", rss[0], "MiB")
+        report.add(f"worker memory (RSS) after {latency_seconds:.0f} s", rss[-1], "MiB")
+        report.notes.append(
+            f"worker memory (RSS) through the steady run, every {latency_seconds / 10:.0f} s: "
+            + " → ".join(f"{v:,.0f}" for v in rss)
+            + " MiB"
+        )
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
     return report

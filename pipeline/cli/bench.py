@@ -126,6 +126,8 @@ def bench_pipeline(
         runs = "; ".join(f"{v:,.0f}" for v in f.samples) if len(f.samples) > 1 else ""
         out.add_row(f.name, f"{f.value:,.0f} {f.unit}", runs, share)
     console.print(out)
+    for note in report.notes:
+        console.print(note)
     command = "gapwatch " + " ".join(shlex.quote(a) for a in sys.argv[1:])
     record.write(
         write_to, "gapwatch bench pipeline", record.section(report, command, machine, rounds)

@@ -276,5 +276,6 @@ def test_bench_pipeline_measures_ceilings_and_pipeline_in_one_run(settings, tmp_
     for line in ("- machine: ", "- versions: Python 3.", "faust-streaming", "chdb"):
         assert line in doc, line
     assert "- command: `gapwatch bench pipeline --events 3000" in doc
+    assert "worker memory (RSS) through the steady run" in doc
     table = [r for r in doc.splitlines() if r.startswith("| pipeline: satisfaction events")]
     assert len(table) == 1 and len(table[0].split("|")[3].split(";")) == 2  # two rounds
