@@ -46,7 +46,7 @@ def measure(model: GapClassifier, texts: list[str], batch: int = 1000) -> Classi
     total = time.perf_counter() - started
     started = time.perf_counter()
     for text in texts:
-        model.tokenizer.tokens(normalize(text))
+        model.tokenizer.split(normalize(text))
     tokenize = time.perf_counter() - started
     return ClassifierBench(
         docs=len(texts),

@@ -68,8 +68,13 @@ def bench_warehouse(events: int, complaints: int, repeats: int, path: Path | Non
 
 
 @bench.command("pipeline")
-@click.option("--events", default=40_000, show_default=True)
-@click.option("--complaints", default=8_000, show_default=True)
+@click.option("--events", default=100_000, show_default=True)
+@click.option(
+    "--complaints",
+    default=24_000,
+    show_default=True,
+    help="Complaints, drawn from the unseen evaluation texts.",
+)
 @click.option(
     "--latency-seconds",
     default=30.0,
