@@ -23,7 +23,7 @@ from kafka import KafkaProducer
 
 from pipeline.agents import prepare
 from pipeline.bench.classifier import texts_for
-from pipeline.classifier import load_or_build
+from pipeline.classifier import GapClassifier, load_or_build
 from pipeline.config import Settings
 from pipeline.contracts import (
     COMPLAINT_UPDATES,
@@ -283,6 +283,128 @@ async def _latency(settings: Settings, bootstrap: str, rate: float, seconds: flo
     }
 
 
+_IDLE = (COMPLAINTS, COMPLAINT_UPDATES, DEAD_LETTERS)  # the worker's other topics
+_FOUR = "bare Faust agent, the worker's four topics"
+_RAW_CLASSIFY = "raw classification, batches of 1,000"
+
+
+@dataclass
+class _Phases:
+    base: Settings  # the worker's settings on the embedded stack
+    scratch: Path
+    now: str  # event time of the pre-filled messages
+
+    def worker(self, topic: str, n: int, make: Callable[[int], bytes], path: str) -> float:
+        """A fresh broker, a pre-filled topic, one in-process worker until all is written."""
+        broker = EmbeddedBroker()
+        broker.create_topics((SATISFACTION_EVENTS, *_IDLE))
+        _fill(broker.bootstrap, topic, n, make)
+        phase = self.base.with_(
+            kafka_bootstrap=broker.bootstrap,
+            web_port=free_port(),
+            clickhouse_dsn=f"chdb://{self.scratch / path}",
+        )
+        return asyncio.run(_worker_throughput(phase, topic, n))
+
+    def ceilings(self, report: Report, bootstrap: str, events: int) -> None:
+        report.add(
+            "raw consume, aiokafka getmany",
+            asyncio.run(_aiokafka_consume(bootstrap, SATISFACTION_EVENTS, events)),
+            "msgs/s",
+        )
+        report.add(
+            "bare Faust agent, one topic",
+            asyncio.run(
+                _bare_faust(bootstrap, SATISFACTION_EVENTS, events, (), self.scratch / "f1")
+            ),
+            "msgs/s",
+        )
+        report.add(
+            "raw chDB insert, batches of 2,000 (views included)",
+            _insert_ceiling(self.scratch / "insert", self.base, events),
+            "rows/s",
+        )
+
+    def satisfaction(self, report: Report, bootstrap: str, events: int, rounds: int) -> None:
+        bare, validated, pipeline = [], [], []
+        for r in range(rounds):
+            for samples, validate, name in ((bare, False, "f4"), (validated, True, "fv")):
+                samples.append(
+                    asyncio.run(
+                        _bare_faust(
+                            bootstrap,
+                            SATISFACTION_EVENTS,
+                            events,
+                            _IDLE,
+                            self.scratch / f"{name}-{r}",
+                            validate=validate,
+                        )
+                    )
+                )
+            pipeline.append(
+                self.worker(SATISFACTION_EVENTS, events, lambda i: _event(i, self.now), f"p1-{r}")
+            )
+        report.add_rounds(_FOUR, bare, "msgs/s")
+        report.add_rounds(
+            "the same agent validating each event against its contract (no write)",
+            validated,
+            "msgs/s",
+            ceiling=_FOUR,
+        )
+        report.add_rounds(
+            "pipeline: satisfaction events, produced → queryable",
+            pipeline,
+            "events/s",
+            ceiling=_FOUR,
+        )
+
+    def complaints(
+        self, report: Report, model: GapClassifier, texts: list[str], rounds: int
+    ) -> None:
+        model.predict(texts[:1000])  # warm: jieba loads its dictionary on first use
+        classified, pipeline = [], []
+        for r in range(rounds):
+            started = time.perf_counter()
+            for start in range(0, len(texts), 1000):
+                model.predict(texts[start : start + 1000])
+            classified.append(len(texts) / (time.perf_counter() - started))
+            pipeline.append(
+                self.worker(
+                    COMPLAINTS, len(texts), lambda i: _complaint(i, self.now, texts), f"p2-{r}"
+                )
+            )
+        report.add_rounds(_RAW_CLASSIFY, classified, "docs/s")
+        report.add_rounds(
+            "pipeline: complaints with classification",
+            pipeline,
+            "complaints/s",
+            ceiling=_RAW_CLASSIFY,
+        )
+
+    def steady(self, report: Report, rate: float, seconds: float) -> None:
+        # The broker keeps every message in memory: in a process of its own, so the worker's
+        # memory is measured without the log it accumulates.
+        with Children(self.scratch / "logs") as children:
+            children.start("broker", ["broker", "--bootstrap-file", str(self.scratch / "boot")], {})
+            bootstrap = wait_for_file(self.scratch / "boot", children, "broker")
+            phase = self.base.with_(
+                kafka_bootstrap=bootstrap,
+                web_port=free_port(),
+                clickhouse_dsn=f"chdb://{self.scratch / 'p3'}",
+            )
+            lat = asyncio.run(_latency(phase, bootstrap, rate, seconds))
+        for q in ("p50", "p95", "p99"):
+            report.add(f"latency produced → queryable at {rate:,.0f} events/s, {q}", lat[q], "ms")
+        rss = lat["rss"]
+        report.add("worker memory (RSS) at the start of the steady run", rss[0], "MiB")
+        report.add(f"worker memory (RSS) after {seconds:.0f} s", rss[-1], "MiB")
+        report.notes.append(
+            f"worker memory (RSS) through the steady run, every {seconds / 10:.0f} s: "
+            + " → ".join(f"{v:,.0f}" for v in rss)
+            + " MiB"
+        )
+
+
 def run(
     settings: Settings,
     events: int = 100_000,
@@ -296,10 +418,6 @@ def run(
     machine one run of either can be off by a quarter."""
     report = Report()
     scratch = Path(tempfile.mkdtemp(prefix="gapwatch-bench-"))
-    # Unseen customer-like texts (the evaluation sets), not the simulator's few dozen, which
-    # are short and classify three times as fast as what customers write.
-    texts = texts_for(settings.assets_dir, complaints)
-    now = datetime.now(UTC).isoformat()
     base = settings.with_(
         kafka_declare_topics=False,
         kafka_fetch_max_wait_ms=50,  # the embedded broker's setting (embedded_kafka)
@@ -307,128 +425,22 @@ def run(
         alerts_enabled=False,
         data_dir=scratch / "var",
     )
-    idle = (COMPLAINTS, COMPLAINT_UPDATES, DEAD_LETTERS)
+    phases = _Phases(base, scratch, datetime.now(UTC).isoformat())
     try:
         broker = EmbeddedBroker()
-        broker.create_topics((SATISFACTION_EVENTS, *idle))
-        _fill(broker.bootstrap, SATISFACTION_EVENTS, events, lambda i: _event(i, now))
-        report.add(
-            "raw consume, aiokafka getmany",
-            asyncio.run(_aiokafka_consume(broker.bootstrap, SATISFACTION_EVENTS, events)),
-            "msgs/s",
+        broker.create_topics((SATISFACTION_EVENTS, *_IDLE))
+        _fill(broker.bootstrap, SATISFACTION_EVENTS, events, lambda i: _event(i, phases.now))
+        phases.ceilings(report, broker.bootstrap, events)
+        phases.satisfaction(report, broker.bootstrap, events, rounds)
+        # Unseen customer-like texts (the evaluation sets), not the simulator's few dozen,
+        # which are short and classify three times as fast as what customers write.
+        phases.complaints(
+            report,
+            load_or_build(settings.model_dir, settings.assets_dir),
+            texts_for(settings.assets_dir, complaints),
+            rounds,
         )
-        report.add(
-            "bare Faust agent, one topic",
-            asyncio.run(
-                _bare_faust(broker.bootstrap, SATISFACTION_EVENTS, events, (), scratch / "f1")
-            ),
-            "msgs/s",
-        )
-        report.add(
-            "raw chDB insert, batches of 2,000 (views included)",
-            _insert_ceiling(scratch / "insert", base, events),
-            "rows/s",
-        )
-
-        def worker_phase(topic: str, n: int, make: Callable[[int], bytes], path: str) -> float:
-            """A fresh broker, a pre-filled topic, one in-process worker until all is written."""
-            broker = EmbeddedBroker()
-            broker.create_topics((SATISFACTION_EVENTS, *idle))
-            _fill(broker.bootstrap, topic, n, make)
-            phase = base.with_(
-                kafka_bootstrap=broker.bootstrap,
-                web_port=free_port(),
-                clickhouse_dsn=f"chdb://{scratch / path}",
-            )
-            return asyncio.run(_worker_throughput(phase, topic, n))
-
-        bare, validated, pipeline = [], [], []
-        for r in range(rounds):
-            bare.append(
-                asyncio.run(
-                    _bare_faust(
-                        broker.bootstrap, SATISFACTION_EVENTS, events, idle, scratch / f"f4-{r}"
-                    )
-                )
-            )
-            validated.append(
-                asyncio.run(
-                    _bare_faust(
-                        broker.bootstrap,
-                        SATISFACTION_EVENTS,
-                        events,
-                        idle,
-                        scratch / f"fv-{r}",
-                        validate=True,
-                    )
-                )
-            )
-            pipeline.append(
-                worker_phase(SATISFACTION_EVENTS, events, lambda i: _event(i, now), f"p1-{r}")
-            )
-        four = "bare Faust agent, the worker's four topics"
-        report.add_rounds(four, bare, "msgs/s")
-        report.add_rounds(
-            "the same agent validating each event against its contract (no write)",
-            validated,
-            "msgs/s",
-            ceiling=four,
-        )
-        report.add_rounds(
-            "pipeline: satisfaction events, produced → queryable",
-            pipeline,
-            "events/s",
-            ceiling=four,
-        )
-
-        model = load_or_build(settings.model_dir, settings.assets_dir)
-        docs = texts
-        model.predict(docs[:1000])  # warm: jieba loads its dictionary on first use
-        classified, with_classification = [], []
-        for r in range(rounds):
-            started = time.perf_counter()
-            for start in range(0, len(docs), 1000):
-                model.predict(docs[start : start + 1000])
-            classified.append(len(docs) / (time.perf_counter() - started))
-            with_classification.append(
-                worker_phase(COMPLAINTS, complaints, lambda i: _complaint(i, now, texts), f"p2-{r}")
-            )
-        raw = "raw classification, batches of 1,000"
-        report.add_rounds(raw, classified, "docs/s")
-        report.add_rounds(
-            "pipeline: complaints with classification",
-            with_classification,
-            "complaints/s",
-            ceiling=raw,
-        )
-
-        # The broker keeps every message in memory: in a process of its own, so the worker's
-        # memory is measured without the log it accumulates.
-        with Children(scratch / "logs") as children:
-            children.start("broker", ["broker", "--bootstrap-file", str(scratch / "boot")], {})
-            bootstrap = wait_for_file(scratch / "boot", children, "broker")
-            lat = asyncio.run(
-                _latency(
-                    base.with_(
-                        kafka_bootstrap=bootstrap,
-                        web_port=free_port(),
-                        clickhouse_dsn=f"chdb://{scratch / 'p3'}",
-                    ),
-                    bootstrap,
-                    rate,
-                    latency_seconds,
-                )
-            )
-        for q in ("p50", "p95", "p99"):
-            report.add(f"latency produced → queryable at {rate:,.0f} events/s, {q}", lat[q], "ms")
-        rss = lat["rss"]
-        report.add("worker memory (RSS) at the start of the steady run", rss[0], "MiB")
-        report.add(f"worker memory (RSS) after {latency_seconds:.0f} s", rss[-1], "MiB")
-        report.notes.append(
-            f"worker memory (RSS) through the steady run, every {latency_seconds / 10:.0f} s: "
-            + " → ".join(f"{v:,.0f}" for v in rss)
-            + " MiB"
-        )
+        phases.steady(report, rate, latency_seconds)
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
     return report
