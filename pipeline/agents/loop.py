@@ -75,7 +75,7 @@ async def _steps(
             Message(e.message.topic, e.message.partition, e.message.offset, e.message.value)
             for e in events
         ]
-        outcome = await isolating_failures(step, messages, datetime.now(UTC))
+        outcome = await _isolating_failures(step, messages, datetime.now(UTC))
         await stepped.put((events, messages, outcome))
     await stepped.put(None)
 
@@ -96,7 +96,7 @@ async def _write(
     messages: list[Message],
     outcome: Outcome,
 ) -> None:
-    await deliver(lane.dead_letters, outcome, lane.topic)
+    await _deliver(lane.dead_letters, outcome, lane.topic)
     for row in outcome.rows:
         lane.sink.add(row)
     written = await lane.in_io(lane.sink.flush)
@@ -114,7 +114,7 @@ async def _write(
     counters.batches += 1
 
 
-async def isolating_failures(step: Step, messages: list[Message], now: datetime) -> Outcome:
+async def _isolating_failures(step: Step, messages: list[Message], now: datetime) -> Outcome:
     """Run a batch step; should it raise, redo it message by message and dead-letter the
     messages that still fail, so one poison message never stops an agent."""
     try:
@@ -145,7 +145,7 @@ async def isolating_failures(step: Step, messages: list[Message], now: datetime)
     return merged
 
 
-async def deliver(topic: faust.TopicT, outcome: Outcome, source: str) -> None:
+async def _deliver(topic: faust.TopicT, outcome: Outcome, source: str) -> None:
     """Send this batch's dead letters and wait until the broker has them."""
     if not outcome.dead_letters:
         return

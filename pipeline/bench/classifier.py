@@ -9,7 +9,6 @@ from pathlib import Path
 
 from pipeline.classifier import GapClassifier
 from pipeline.classifier.corpus import eval_files, load_jsonl
-from pipeline.classifier.tokenize import normalize
 
 
 @dataclass(frozen=True)
@@ -46,7 +45,7 @@ def measure(model: GapClassifier, texts: list[str], batch: int = 1000) -> Classi
     total = time.perf_counter() - started
     started = time.perf_counter()
     for text in texts:
-        model.tokenizer.split(normalize(text))
+        model.tokenizer.tokens(text)
     tokenize = time.perf_counter() - started
     return ClassifierBench(
         docs=len(texts),

@@ -56,6 +56,11 @@ class Figure:
     def value(self) -> float:
         return statistics.median(self.samples)
 
+    @property
+    def rounds(self) -> str:
+        """Each round's value, when there was more than one."""
+        return "; ".join(f"{v:,.0f}" for v in self.samples) if len(self.samples) > 1 else ""
+
 
 @dataclass
 class Report:
@@ -73,6 +78,10 @@ class Report:
 
     def value(self, name: str) -> float:
         return next(f.value for f in self.figures if f.name == name)
+
+    def share(self, figure: Figure) -> float | None:
+        """The figure as a share of its ceiling, if it has one."""
+        return figure.value / self.value(figure.ceiling) if figure.ceiling else None
 
 
 def _event(i: int, ts: str) -> bytes:

@@ -72,9 +72,9 @@ def section(report: Report, command: str, machine_line: str, rounds: int) -> str
         "|---|---|---|---|",
     ]
     for f in report.figures:
-        runs = "; ".join(f"{v:,.0f}" for v in f.samples) if len(f.samples) > 1 else ""
-        share = f"{f.value / report.value(f.ceiling):.0%}" if f.ceiling else ""
-        lines.append(f"| {f.name} | {f.value:,.0f} {f.unit} | {runs} | {share} |")
+        share = report.share(f)
+        shown = "" if share is None else f"{share:.0%}"
+        lines.append(f"| {f.name} | {f.value:,.0f} {f.unit} | {f.rounds} | {shown} |")
     lines += ["", *(f"- {note}" for note in report.notes)] if report.notes else []
     return "\n".join(lines)
 

@@ -127,9 +127,9 @@ def bench_pipeline(
     for column in ("figure", "median", "rounds", "of its ceiling"):
         out.add_column(column)
     for f in report.figures:
-        share = f"{f.value / report.value(f.ceiling):.0%} of “{f.ceiling}”" if f.ceiling else ""
-        runs = "; ".join(f"{v:,.0f}" for v in f.samples) if len(f.samples) > 1 else ""
-        out.add_row(f.name, f"{f.value:,.0f} {f.unit}", runs, share)
+        share = report.share(f)
+        shown = "" if share is None else f"{share:.0%} of “{f.ceiling}”"
+        out.add_row(f.name, f"{f.value:,.0f} {f.unit}", f.rounds, shown)
     console.print(out)
     for note in report.notes:
         console.print(note)
