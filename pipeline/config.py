@@ -67,6 +67,10 @@ class Settings:
     ch_writer_password: str = field(default="", repr=False)
     ch_analyst_password: str = field(default="", repr=False)
     ch_grafana_password: str = field(default="", repr=False)
+    # Child processes that classify complaints; 0 classifies in the worker process itself.
+    # One gives classification a core of its own: in one interpreter it takes turns with
+    # Faust's delivery and the warehouse writes.
+    classifier_processes: int = 1
     # Predictions less confident than this wait in review_queue for a human label.
     review_threshold: float = 0.5
     # How often each worker writes its consumer lag to pipeline_health.
@@ -75,6 +79,10 @@ class Settings:
     grafana_token: str = field(default="", repr=False)
 
     def __post_init__(self) -> None:
+        if self.classifier_processes < 0:
+            raise ConfigError(
+                f"{PREFIX}CLASSIFIER_PROCESSES={self.classifier_processes} must be 0 or more"
+            )
         if not 0.0 < self.review_threshold <= 1.0:
             raise ConfigError(f"{PREFIX}REVIEW_THRESHOLD={self.review_threshold} must be in (0, 1]")
 

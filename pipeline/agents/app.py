@@ -22,7 +22,8 @@ from faust.types import TP
 from pipeline.agents.batch import (
     Message,
     Outcome,
-    complaint_batch,
+    accept_complaints,
+    complaint_rows,
     complaint_update_batch,
     dead_letter_batch,
     satisfaction_batch,
@@ -31,7 +32,8 @@ from pipeline.agents.health import COLUMNS as HEALTH_COLUMNS
 from pipeline.agents.health import health_rows, worker_name
 from pipeline.agents.loop import Lane, Step, consume
 from pipeline.agents.stats import WorkerStats
-from pipeline.classifier import GapClassifier
+from pipeline.classifier import GapClassifier, Prediction
+from pipeline.classifier.processes import ClassifierProcesses
 from pipeline.config import Settings
 from pipeline.contracts import (
     COMPLAINT_UPDATES,
@@ -62,6 +64,11 @@ class Worker:
 
     def __init__(self, settings: Settings, client: Client, classifier: GapClassifier) -> None:
         self.settings, self.client, self.classifier = settings, client, classifier
+        self.classifier_processes = (
+            ClassifierProcesses(classifier, settings.assets_dir, settings.classifier_processes)
+            if settings.classifier_processes
+            else None
+        )
         self.stopping = threading.Event()
         self.sinks = Sinks(
             satisfaction=ClickHouseSink(client, tables.SATISFACTION_EVENTS, self.stopping),
@@ -71,7 +78,7 @@ class Worker:
         )
         # One thread owns the warehouse client, so inserts and reads never overlap on it.
         self.io = ThreadPoolExecutor(max_workers=1, thread_name_prefix="warehouse")
-        # Classification is CPU work: off the event loop, so heartbeats keep flowing.
+        # Validation and classification are CPU work: off the event loop, so heartbeats flow.
         self.cpu = ThreadPoolExecutor(max_workers=1, thread_name_prefix="classify")
         self.stats = WorkerStats()
         # Next offset not yet written, per (topic, partition): the worker's side of its lag.
@@ -83,8 +90,19 @@ class Worker:
             max_age=timedelta(days=settings.ts_max_age_days),
         )
 
-    def classify(self, texts: list[str]) -> list:
-        return self.classifier.predict(texts)
+    async def classify(self, texts: list[str]) -> list[Prediction]:
+        if self.classifier_processes is not None:
+            return await self.classifier_processes.predict(texts)
+        return await asyncio.get_running_loop().run_in_executor(
+            self.cpu, self.classifier.predict, texts
+        )
+
+    def close(self) -> None:
+        """After the app has stopped: the classifier processes, then the warehouse client."""
+        if self.classifier_processes is not None:
+            self.classifier_processes.close()
+        if self.client is not None:
+            self.client.close()
 
     async def in_io(self, fn: Callable[[], Any]) -> Any:
         return await asyncio.get_running_loop().run_in_executor(self.io, fn)
@@ -144,9 +162,14 @@ def build_app(settings: Settings, worker: Worker) -> faust.App:
         return satisfaction_batch(msgs, worker.limits, now)
 
     async def validate_and_classify(msgs: list[Message], now: datetime) -> Outcome:
-        return await asyncio.get_running_loop().run_in_executor(
-            worker.cpu, complaint_batch, msgs, worker.limits, now, worker.classify
+        # Awaited, not run in one thread: batch N+1 is validated while batch N is classified.
+        accepted, outcome = await asyncio.get_running_loop().run_in_executor(
+            worker.cpu, accept_complaints, msgs, worker.limits, now
         )
+        outcome.rows = complaint_rows(
+            accepted, await worker.classify([c.text for _, c in accepted])
+        )
+        return outcome
 
     async def validate_updates(msgs: list[Message], now: datetime) -> Outcome:
         return complaint_update_batch(msgs, worker.limits, now)

@@ -79,13 +79,25 @@ def complaint_batch(
     now: datetime,
     classify: Callable[[list[str]], list[Prediction]],
 ) -> Outcome:
-    accepted, outcome = _accept(messages, Complaint, limits, now)
-    predictions = classify([c.text for _, c in accepted])  # type: ignore[attr-defined]
-    outcome.rows = [
-        complaint_row(c, p, m.partition, m.offset)  # type: ignore[arg-type]
+    accepted, outcome = accept_complaints(messages, limits, now)
+    outcome.rows = complaint_rows(accepted, classify([c.text for _, c in accepted]))
+    return outcome
+
+
+def accept_complaints(
+    messages: Sequence[Message], limits: Limits, now: datetime
+) -> tuple[list[tuple[Message, Complaint]], Outcome]:
+    """Valid complaints, first copy of each id, to classify; the outcome has the rest."""
+    return _accept(messages, Complaint, limits, now)  # type: ignore[return-value]
+
+
+def complaint_rows(
+    accepted: Sequence[tuple[Message, Complaint]], predictions: Sequence[Prediction]
+) -> list[tuple]:
+    return [
+        complaint_row(c, p, m.partition, m.offset)
         for (m, c), p in zip(accepted, predictions, strict=True)
     ]
-    return outcome
 
 
 def complaint_update_batch(messages: Sequence[Message], limits: Limits, now: datetime) -> Outcome:

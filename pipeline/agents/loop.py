@@ -5,11 +5,12 @@ letters are delivered, so a commit never covers unwritten data (at-least-once).
 
 Why stages: Faust fills a ``take`` buffer only while the agent is waiting on it, so an agent
 that validates, classifies and writes in its own loop leaves the broker idle for all of
-that, and each stage idle while another runs. Here the agent only hands batches on; the step
-(validation, classification in its thread) and the write (in the warehouse thread) run as
-their own tasks, each one batch at a time and in offset order: batch N+1's duplicate check
-sees batch N's rows, and no batch is acknowledged before the one ahead of it. Queues of one
-batch bound what is in flight to a few batches, all unacknowledged until written.
+that, and each stage idle while another runs. Here the agent only hands batches on; each
+batch's step (validation, classification) runs as a task of its own, so batch N+1 is
+validated while batch N is classified, and the writes (in the warehouse thread) run one
+batch at a time in offset order: batch N+1's duplicate check sees batch N's rows, and no
+batch is acknowledged before the one ahead of it. Queues of one batch bound what is in
+flight to a few batches, all unacknowledged until written.
 """
 
 from __future__ import annotations
@@ -54,9 +55,10 @@ async def consume(
     """Run until the stream stops; a failed write (the worker stopping while ClickHouse
     refuses) cancels the other stages and leaves its batch and those after it unacknowledged."""
     taken: asyncio.Queue[Events | None] = asyncio.Queue(maxsize=1)
-    stepped: asyncio.Queue[tuple[Events, list[Message], Outcome] | None] = asyncio.Queue(1)
+    stepped: asyncio.Queue[tuple[Events, list[Message], asyncio.Task[Outcome]] | None]
+    stepped = asyncio.Queue(maxsize=1)
     async with asyncio.TaskGroup() as stages:
-        stages.create_task(_steps(taken, stepped, step))
+        stages.create_task(_steps(taken, stepped, step, stages))
         stages.create_task(_writes(stepped, stream, lane))
         async for events in stream.noack_take(batch_size, within=within):
             if lane.counters.first_batch_at is None:
@@ -67,26 +69,30 @@ async def consume(
 
 async def _steps(
     taken: asyncio.Queue[Events | None],
-    stepped: asyncio.Queue[tuple[Events, list[Message], Outcome] | None],
+    stepped: asyncio.Queue[tuple[Events, list[Message], asyncio.Task[Outcome]] | None],
     step: Step,
+    stages: asyncio.TaskGroup,
 ) -> None:
+    """Start each batch's step as soon as it is taken: a step that awaits (classification in
+    another process) overlaps the next batch's. Outcomes are still written in offset order."""
     while (events := await taken.get()) is not None:
         messages = [
             Message(e.message.topic, e.message.partition, e.message.offset, e.message.value)
             for e in events
         ]
-        outcome = await _isolating_failures(step, messages, datetime.now(UTC))
-        await stepped.put((events, messages, outcome))
+        running = stages.create_task(_isolating_failures(step, messages, datetime.now(UTC)))
+        await stepped.put((events, messages, running))
     await stepped.put(None)
 
 
 async def _writes(
-    stepped: asyncio.Queue[tuple[Events, list[Message], Outcome] | None],
+    stepped: asyncio.Queue[tuple[Events, list[Message], asyncio.Task[Outcome]] | None],
     stream: faust.StreamT,
     lane: Lane,
 ) -> None:
     while (item := await stepped.get()) is not None:
-        await _write(stream, lane, *item)
+        events, messages, running = item
+        await _write(stream, lane, events, messages, await running)
 
 
 async def _write(

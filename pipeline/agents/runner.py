@@ -31,5 +31,8 @@ def prepare(settings: Settings) -> tuple[Worker, faust.App]:
 
 
 def run_worker(settings: Settings) -> None:
-    _, app = prepare(settings)
-    faust.Worker(app, loglevel=settings.log_level, quiet=True).execute_from_commandline()
+    worker, app = prepare(settings)
+    try:
+        faust.Worker(app, loglevel=settings.log_level, quiet=True).execute_from_commandline()
+    finally:
+        worker.close()

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import multiprocessing
 import shutil
 import statistics
 import tempfile
@@ -118,7 +119,13 @@ def _fill(bootstrap: str, topic: str, n: int, make: Callable[[int], bytes]) -> N
 
 
 def _rss_mib() -> float:
-    for line in Path("/proc/self/status").read_text().splitlines():
+    """The worker's resident memory, its classifier processes included."""
+    pids = ["self", *(str(child.pid) for child in multiprocessing.active_children())]
+    return sum(_vm_rss_mib(pid) for pid in pids)
+
+
+def _vm_rss_mib(pid: str) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
         if line.startswith("VmRSS:"):
             return int(line.split()[1]) / 1024
     return float("nan")
@@ -238,7 +245,7 @@ async def _worker_throughput(settings: Settings, topic: str, n: int) -> float:
         return n / (time.time() - counters.first_batch_at)
     finally:
         await app.stop()
-        worker.client.close()
+        worker.close()
 
 
 async def _latency(settings: Settings, bootstrap: str, rate: float, seconds: float) -> dict:
@@ -281,7 +288,7 @@ async def _latency(settings: Settings, bootstrap: str, rate: float, seconds: flo
     finally:
         producer.close()
         await app.stop()
-        worker.client.close()
+        worker.close()
     quantiles = statistics.quantiles(lags, n=100)
     return {
         "p50": quantiles[49],

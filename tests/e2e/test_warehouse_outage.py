@@ -77,4 +77,4 @@ def test_an_outage_pauses_consuming_and_loses_nothing(settings, broker, produce,
         ]
     finally:
         admin.close()
-        worker.client.close()
+        worker.close()

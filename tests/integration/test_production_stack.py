@@ -159,7 +159,10 @@ def test_the_worker_declares_its_topics_only_where_the_broker_allows(declare, mo
     from pipeline.classifier import load_or_build
 
     settings = Settings().with_(
-        kafka_declare_topics=declare, kafka_partitions=6, kafka_replication=3
+        kafka_declare_topics=declare,
+        kafka_partitions=6,
+        kafka_replication=3,
+        classifier_processes=0,  # only the topics are looked at
     )
     worker = Worker(settings, client=None, classifier=load_or_build(model_dir, settings.assets_dir))
     app = build_app(settings, worker)
@@ -193,4 +196,4 @@ def test_the_fetch_wait_reaches_the_kafka_consumer(settings, broker, tmp_path):
     try:
         assert asyncio.run(started_wait()) == 123
     finally:
-        worker.client.close()
+        worker.close()

@@ -1,0 +1,100 @@
+"""Classification in child processes answers as the model does, survives a dead child, and
+leaves no child behind a killed worker."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from pipeline.classifier import load_or_build
+from pipeline.classifier.corpus import eval_files, load_jsonl
+from pipeline.classifier.processes import ClassifierProcesses
+from pipeline.config import PROJECT_ROOT
+
+pytestmark = pytest.mark.integration
+ASSETS = PROJECT_ROOT / "models"
+
+
+@pytest.fixture(scope="module")
+def texts() -> list[str]:
+    return [r.text for r in load_jsonl(eval_files(ASSETS))][:300]
+
+
+@pytest.mark.parametrize("processes", [1, 2])
+def test_the_children_answer_as_the_model_does_in_order(model_dir, texts, processes):
+    model = load_or_build(model_dir, ASSETS)
+    pool = ClassifierProcesses(model, ASSETS, processes)
+    try:
+        assert asyncio.run(pool.predict(texts)) == model.predict(texts)
+        one = texts[:1]  # fewer texts than children
+        assert asyncio.run(pool.predict(one)) == model.predict(one)
+        assert asyncio.run(pool.predict([])) == []
+    finally:
+        pool.close()
+
+
+def test_a_dead_child_costs_no_batch_and_is_replaced(model_dir, texts):
+    import multiprocessing
+
+    model = load_or_build(model_dir, ASSETS)
+    pool = ClassifierProcesses(model, ASSETS, 1)
+    try:
+        assert asyncio.run(pool.predict(texts[:10])) == model.predict(texts[:10])
+        (child,) = multiprocessing.active_children()
+        os.kill(child.pid, signal.SIGKILL)
+        child.join(10)
+        # Two batches in flight when it died: both classified in the worker instead.
+        both = asyncio.run(_gather(pool.predict(texts[:150]), pool.predict(texts[150:])))
+        assert both[0] + both[1] == model.predict(texts)
+        (replacement,) = multiprocessing.active_children()  # one restart, not two
+        assert replacement.pid != child.pid
+        assert asyncio.run(pool.predict(texts[:10])) == model.predict(texts[:10])
+    finally:
+        pool.close()
+    assert multiprocessing.active_children() == []
+
+
+async def _gather(*batches):
+    return await asyncio.gather(*batches)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().split(") ")[1].split()[0]
+    except FileNotFoundError:
+        return False
+    return state != "Z"  # a zombie has exited; only its entry waits to be reaped
+
+
+def test_children_exit_when_their_worker_is_killed(model_dir):
+    script = (
+        "import multiprocessing, time\n"
+        "from pathlib import Path\n"
+        "from pipeline.classifier import load_or_build\n"
+        "from pipeline.classifier.processes import ClassifierProcesses\n"
+        "if __name__ == '__main__':\n"
+        f"    assets = Path({str(ASSETS)!r})\n"
+        f"    model = load_or_build(Path({str(model_dir)!r}), assets)\n"
+        "    pool = ClassifierProcesses(model, assets, 2)\n"
+        "    print(*[c.pid for c in multiprocessing.active_children()], flush=True)\n"
+        "    time.sleep(600)\n"
+    )
+    with subprocess.Popen(
+        [sys.executable, "-c", script], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True
+    ) as worker:
+        assert worker.stdout is not None
+        children = [int(pid) for pid in worker.stdout.readline().split()]
+        assert len(children) == 2 and all(_alive(pid) for pid in children)
+        worker.send_signal(signal.SIGKILL)
+        worker.wait(10)
+        deadline = time.monotonic() + 15
+        while any(_alive(pid) for pid in children) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert not any(_alive(pid) for pid in children)
