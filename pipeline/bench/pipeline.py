@@ -390,6 +390,11 @@ class _Phases:
                 )
             )
         report.add_rounds(_RAW_CLASSIFY, classified, "docs/s")
+        report.notes.append(
+            f"complaints: the worker classifies in {self.base.classifier_processes} child "
+            "process(es) (GAPWATCH_CLASSIFIER_PROCESSES; 0 = in the worker process); raw "
+            "classification runs in the benchmark's process"
+        )
         report.add_rounds(
             "pipeline: complaints with classification",
             pipeline,
