@@ -97,6 +97,14 @@ class Worker:
             self.cpu, self.classifier.predict, texts
         )
 
+    def classifier_state(self) -> dict:
+        processes = self.classifier_processes
+        return {
+            "model_version": self.classifier.version,
+            "processes": processes.processes if processes else 0,
+            "restarts": processes.restarts if processes else 0,
+        }
+
     def close(self) -> None:
         """After the app has stopped: the classifier processes, then the warehouse client."""
         if self.classifier_processes is not None:
@@ -203,6 +211,7 @@ def build_app(settings: Settings, worker: Worker) -> faust.App:
         return web.json(
             {
                 "worker": {**worker.stats.snapshot(), "assignment": assignment},
+                "classifier": worker.classifier_state(),
                 "warehouse": await worker.warehouse_summary(),
             }
         )

@@ -34,6 +34,7 @@ class ClassifierProcesses:
         if processes < 1:
             raise ValueError(f"need at least one process, got {processes}")
         self.model, self.assets_dir, self.processes = model, assets_dir, processes
+        self.restarts = 0  # children that died and were replaced: shown on /stats/
         self._pool = self._start()
 
     async def predict(self, texts: Sequence[str]) -> list[Prediction]:
@@ -52,6 +53,7 @@ class ClassifierProcesses:
                 log.warning("a classifier process died; restarting it")
                 pool.shutdown(wait=False, cancel_futures=True)
                 self._pool = self._start()
+                self.restarts += 1
             return await asyncio.to_thread(self.model.predict, texts)
         return [p for part in parts for p in part]
 

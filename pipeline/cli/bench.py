@@ -9,6 +9,7 @@ from pathlib import Path
 import click
 
 from pipeline.cli._root import main, settings
+from pipeline.config import PROJECT_ROOT
 
 
 @main.group()
@@ -92,8 +93,8 @@ def bench_warehouse(events: int, complaints: int, repeats: int, path: Path | Non
     "--write",
     "write_to",
     type=click.Path(path_type=Path, dir_okay=False),
-    default=Path("docs/benchmarks.md"),
-    show_default=True,
+    default=PROJECT_ROOT / "docs" / "benchmarks.md",  # the repository's, wherever run from
+    show_default="docs/benchmarks.md of the repository",
     help="Markdown file whose marked results block is replaced with this run's.",
 )
 def bench_pipeline(
