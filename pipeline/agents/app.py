@@ -79,7 +79,7 @@ class Worker:
         # One thread owns the warehouse client, so inserts and reads never overlap on it.
         self.io = ThreadPoolExecutor(max_workers=1, thread_name_prefix="warehouse")
         # Validation and classification are CPU work: off the event loop, so heartbeats flow.
-        self.cpu = ThreadPoolExecutor(max_workers=1, thread_name_prefix="classify")
+        self.cpu = ThreadPoolExecutor(max_workers=1, thread_name_prefix="cpu")
         self.stats = WorkerStats()
         # Next offset not yet written, per (topic, partition): the worker's side of its lag.
         self.written: dict[tuple[str, int], int] = {}

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -70,17 +70,6 @@ def _accept(
 def satisfaction_batch(messages: Sequence[Message], limits: Limits, now: datetime) -> Outcome:
     accepted, outcome = _accept(messages, SatisfactionEvent, limits, now)
     outcome.rows = [satisfaction_row(ev, m.partition, m.offset) for m, ev in accepted]  # type: ignore[arg-type]
-    return outcome
-
-
-def complaint_batch(
-    messages: Sequence[Message],
-    limits: Limits,
-    now: datetime,
-    classify: Callable[[list[str]], list[Prediction]],
-) -> Outcome:
-    accepted, outcome = accept_complaints(messages, limits, now)
-    outcome.rows = complaint_rows(accepted, classify([c.text for _, c in accepted]))
     return outcome
 
 

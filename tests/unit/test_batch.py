@@ -3,8 +3,15 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import orjson
+import pytest
 
-from pipeline.agents.batch import Message, complaint_batch, dead_letter_batch, satisfaction_batch
+from pipeline.agents.batch import (
+    Message,
+    accept_complaints,
+    complaint_rows,
+    dead_letter_batch,
+    satisfaction_batch,
+)
 from pipeline.classifier import Prediction
 from pipeline.contracts import Limits
 from pipeline.sinks import ListSink
@@ -49,38 +56,43 @@ def test_satisfaction_batch_splits_rows_dead_letters_and_duplicates():
     assert "not JSON" in outcome.dead_letters[0].reason
 
 
-def test_complaints_are_classified_in_one_batch_call():
-    calls: list[list[str]] = []
-
-    def classify(texts: list[str]) -> list[Prediction]:
-        calls.append(texts)
-        return [
-            Prediction("gap3_delivery", 0.9, "assurance", 0.8, "v-test", ("态度",)) for _ in texts
-        ]
-
+def test_accepted_complaints_become_rows_with_their_predictions():
     raw = [
         orjson.dumps(
             {
-                "complaint_id": f"c{i}",
+                "complaint_id": f"c{i % 3}",  # c0 twice: one copy is classified
                 "ts": "2026-11-21T11:00:00Z",
                 "store_id": "S1",
                 "channel": "app",
                 "text": f"服务员态度差{i}",
             }
         )
+        for i in range(4)
+    ] + [b"{not json"]
+    accepted, outcome = accept_complaints(
+        [msg(r, i, "complaints") for i, r in enumerate(raw)], Limits(), NOW
+    )
+    assert [c.complaint_id for _, c in accepted] == ["c0", "c1", "c2"]
+    assert outcome.duplicates == 1 and [d.offset for d in outcome.dead_letters] == [4]
+    predictions = [
+        Prediction("gap3_delivery", 0.9, "assurance", 0.8, "v-test", (f"态度{i}",))
         for i in range(3)
     ]
-    outcome = complaint_batch(
-        [msg(r, i, "complaints") for i, r in enumerate(raw)], Limits(), NOW, classify
-    )
-    assert len(calls) == 1 and len(calls[0]) == 3
-    row = dict(zip(COMPLAINTS.columns, outcome.rows[0], strict=True))
-    assert (row["gap"], row["dimension"], row["model_version"], row["terms"]) == (
+    rows = [
+        dict(zip(COMPLAINTS.columns, r, strict=True)) for r in complaint_rows(accepted, predictions)
+    ]
+    assert [(r["complaint_id"], r["terms"], r["source_offset"]) for r in rows] == [
+        ("c0", ["态度0"], 0),
+        ("c1", ["态度1"], 1),
+        ("c2", ["态度2"], 2),
+    ]
+    assert (rows[0]["gap"], rows[0]["dimension"], rows[0]["model_version"]) == (
         "gap3_delivery",
         "assurance",
         "v-test",
-        ["态度"],
     )
+    with pytest.raises(ValueError):  # a prediction short: refused, not silently misaligned
+        complaint_rows(accepted, predictions[:2])
 
 
 def test_foreign_records_on_the_dead_letter_topic_are_still_filed():
