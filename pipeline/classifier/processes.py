@@ -36,6 +36,7 @@ class ClassifierProcesses:
         self.model, self.assets_dir, self.processes = model, assets_dir, processes
         self.restarts = 0  # children that died and were replaced: shown on /stats/
         self._pool = self._start()
+        self._dead: ProcessPoolExecutor | None = None  # the last pool seen broken
 
     async def predict(self, texts: Sequence[str]) -> list[Prediction]:
         if not texts:
@@ -49,11 +50,17 @@ class ClassifierProcesses:
             )
         except BrokenProcessPool:
             # A child died (OOM killer, an operator): classify this batch here, start anew.
-            if pool is self._pool:  # not yet restarted for another batch that saw it die
+            # The restart (a second or two) runs in a thread beside it, not on the event loop.
+            if pool is not self._dead:  # the first batch to see this pool die replaces it
+                self._dead = pool
+                self.restarts += 1
                 log.warning("a classifier process died; restarting it")
                 pool.shutdown(wait=False, cancel_futures=True)
-                self._pool = self._start()
-                self.restarts += 1
+                replaced, predictions = await asyncio.gather(
+                    asyncio.to_thread(self._start), asyncio.to_thread(self.model.predict, texts)
+                )
+                self._pool = replaced
+                return predictions
             return await asyncio.to_thread(self.model.predict, texts)
         return [p for part in parts for p in part]
 

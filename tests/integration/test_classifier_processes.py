@@ -8,8 +8,6 @@ import os
 import signal
 import subprocess
 import sys
-import time
-from pathlib import Path
 
 import pytest
 
@@ -17,6 +15,7 @@ from pipeline.classifier import load_or_build
 from pipeline.classifier.corpus import eval_files, load_jsonl
 from pipeline.classifier.processes import ClassifierProcesses
 from pipeline.config import PROJECT_ROOT
+from tests.processes import alive, all_gone
 
 pytestmark = pytest.mark.integration
 ASSETS = PROJECT_ROOT / "models"
@@ -65,14 +64,6 @@ async def _gather(*batches):
     return await asyncio.gather(*batches)
 
 
-def _alive(pid: int) -> bool:
-    try:
-        state = Path(f"/proc/{pid}/stat").read_text().split(") ")[1].split()[0]
-    except FileNotFoundError:
-        return False
-    return state != "Z"  # a zombie has exited; only its entry waits to be reaped
-
-
 def test_children_exit_when_their_worker_is_killed(model_dir):
     script = (
         "import multiprocessing, time\n"
@@ -91,10 +82,7 @@ def test_children_exit_when_their_worker_is_killed(model_dir):
     ) as worker:
         assert worker.stdout is not None
         children = [int(pid) for pid in worker.stdout.readline().split()]
-        assert len(children) == 2 and all(_alive(pid) for pid in children)
+        assert len(children) == 2 and all(alive(pid) for pid in children)
         worker.send_signal(signal.SIGKILL)
         worker.wait(10)
-        deadline = time.monotonic() + 15
-        while any(_alive(pid) for pid in children) and time.monotonic() < deadline:
-            time.sleep(0.2)
-        assert not any(_alive(pid) for pid in children)
+        assert all_gone(children, timeout=15)
