@@ -377,7 +377,7 @@ class _Phases:
     def complaints(
         self, report: Report, model: GapClassifier, texts: list[str], rounds: int
     ) -> None:
-        model.predict(texts[:1000])  # warm: jieba loads its dictionary on first use
+        model.predict(texts[:1000])  # warm numpy and the caches
         classified, pipeline = [], []
         for r in range(rounds):
             started = time.perf_counter()

@@ -20,7 +20,7 @@ PACKAGES = (
     "chdb",
     "clickhouse-connect",
     "pydantic",
-    "jieba",
+    "rjieba",
     "scikit-learn",
 )
 

@@ -32,7 +32,8 @@ def _card(summary: dict, reports: list[Report], experiments: list[dict]) -> str:
         f"- model version: `{summary['model_version']}`",
         f"- trained on {summary['training_texts']} labeled texts "
         f"({', '.join(f'{n} {k}' for k, n in summary['corpus'].items())})",
-        "- features: jieba word 1–2-grams (user dictionary, stopwords) + character 1–3-grams, "
+        "- features: jieba word 1–2-grams (segmented by rjieba, jieba's dictionary and "
+        "algorithm in Rust; user dictionary, stopwords) + character 1–3-grams, "
         "TF-IDF; logistic regression per task (gap, SERVQUAL dimension), class-balanced; "
         "probabilities calibrated by temperature scaling on 3-fold out-of-fold predictions",
         "- intended use: routing Chinese service complaints to the gap behind them "

@@ -86,7 +86,7 @@ class ClassifierProcesses:
 def _load(model: GapClassifier, assets_dir: str, parent: int) -> None:
     global _model
     model.tokenizer = tokenizer_for(Path(assets_dir))
-    model.predict(["预热"])  # jieba loads its dictionary on first use
+    model.predict(["预热"])  # warm numpy and the caches before the first batch
     _model = model
     threading.Thread(target=_exit_with, args=(parent,), daemon=True).start()
 
