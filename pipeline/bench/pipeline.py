@@ -20,7 +20,7 @@ from pathlib import Path
 
 import faust
 import orjson
-from kafka import KafkaProducer
+from kafka import KafkaConsumer, KafkaProducer, TopicPartition
 
 from pipeline.agents import prepare
 from pipeline.bench.classifier import texts_for
@@ -110,12 +110,37 @@ def _complaint(i: int, ts: str, texts: list[str]) -> bytes:
     )
 
 
-def _fill(bootstrap: str, topic: str, n: int, make: Callable[[int], bytes]) -> None:
+def fill(bootstrap: str, topic: str, n: int, make: Callable[[int], bytes]) -> None:
+    """Produce n messages and check the broker still holds them all: the embedded broker
+    keeps 5 MiB per partition and silently drops older data, and a worker waiting for
+    messages that are gone would wait for ever."""
     producer = KafkaProducer(bootstrap_servers=bootstrap, linger_ms=20, batch_size=512 * 1024)
-    for i in range(n):
-        producer.send(topic, key=f"S{i % 50:02d}".encode(), value=make(i))
+    sent = [
+        producer.send(topic, key=f"S{i % 50:02d}".encode(), value=make(i)) for i in range(n)
+    ]
     producer.flush()
     producer.close()
+    failed = [f.exception for f in sent if f.exception is not None]
+    if failed:
+        raise RuntimeError(f"{len(failed):,} of {n:,} messages to {topic} failed: {failed[0]!r}")
+    held = _held(bootstrap, topic)
+    if held < n:
+        raise RuntimeError(
+            f"the embedded broker holds {held:,} of the {n:,} messages produced to {topic}: "
+            "it keeps at most 5 MiB per partition and drops older data; benchmark fewer "
+            "messages (--events, --complaints)"
+        )
+
+
+def _held(bootstrap: str, topic: str) -> int:
+    consumer = KafkaConsumer(bootstrap_servers=bootstrap)
+    try:
+        partitions = [TopicPartition(topic, p) for p in consumer.partitions_for_topic(topic)]
+        start = consumer.beginning_offsets(partitions)
+        end = consumer.end_offsets(partitions)
+        return sum(end[tp] - start[tp] for tp in partitions)
+    finally:
+        consumer.close()
 
 
 def _rss_mib() -> float:
@@ -314,7 +339,7 @@ class _Phases:
         """A fresh broker, a pre-filled topic, one in-process worker until all is written."""
         broker = EmbeddedBroker()
         broker.create_topics((SATISFACTION_EVENTS, *_IDLE))
-        _fill(broker.bootstrap, topic, n, make)
+        fill(broker.bootstrap, topic, n, make)
         phase = self.base.with_(
             kafka_bootstrap=broker.bootstrap,
             web_port=free_port(),
@@ -450,7 +475,7 @@ def run(
     try:
         broker = EmbeddedBroker()
         broker.create_topics((SATISFACTION_EVENTS, *_IDLE))
-        _fill(broker.bootstrap, SATISFACTION_EVENTS, events, lambda i: _event(i, phases.now))
+        fill(broker.bootstrap, SATISFACTION_EVENTS, events, lambda i: _event(i, phases.now))
         phases.ceilings(report, broker.bootstrap, events)
         phases.satisfaction(report, broker.bootstrap, events, rounds)
         # Unseen customer-like texts (the evaluation sets), not the simulator's few dozen,
@@ -467,4 +492,4 @@ def run(
     return report
 
 
-__all__ = ["Report", "run"]
+__all__ = ["Report", "fill", "run"]
