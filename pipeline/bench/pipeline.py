@@ -115,9 +115,7 @@ def fill(bootstrap: str, topic: str, n: int, make: Callable[[int], bytes]) -> No
     keeps 5 MiB per partition and silently drops older data, and a worker waiting for
     messages that are gone would wait for ever."""
     producer = KafkaProducer(bootstrap_servers=bootstrap, linger_ms=20, batch_size=512 * 1024)
-    sent = [
-        producer.send(topic, key=f"S{i % 50:02d}".encode(), value=make(i)) for i in range(n)
-    ]
+    sent = [producer.send(topic, key=f"S{i % 50:02d}".encode(), value=make(i)) for i in range(n)]
     producer.flush()
     producer.close()
     failed = [f.exception for f in sent if f.exception is not None]
