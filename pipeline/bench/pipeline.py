@@ -131,7 +131,7 @@ def fill(bootstrap: str, topic: str, n: int, make: Callable[[int], bytes]) -> No
 
 
 def _held(bootstrap: str, topic: str) -> int:
-    consumer = KafkaConsumer(bootstrap_servers=bootstrap)
+    consumer = KafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
     try:
         partitions = [TopicPartition(topic, p) for p in consumer.partitions_for_topic(topic)]
         start = consumer.beginning_offsets(partitions)
