@@ -110,10 +110,10 @@ def _complaint(i: int, ts: str, texts: list[str]) -> bytes:
     )
 
 
-def fill(bootstrap: str, topic: str, n: int, make: Callable[[int], bytes]) -> None:
-    """Produce n messages and check the broker still holds them all: the embedded broker
-    keeps 5 MiB per partition and silently drops older data, and a worker waiting for
-    messages that are gone would wait for ever."""
+def fill(bootstrap: str, topic: str, n: int, make: Callable[[int], bytes]) -> int:
+    """Produce n messages and check the broker still holds them all (returns how many it
+    holds): the embedded broker keeps 5 MiB per partition and silently drops older data, and
+    a worker waiting for messages that are gone would wait for ever."""
     producer = KafkaProducer(bootstrap_servers=bootstrap, linger_ms=20, batch_size=512 * 1024)
     sent = [producer.send(topic, key=f"S{i % 50:02d}".encode(), value=make(i)) for i in range(n)]
     producer.flush()
@@ -128,6 +128,7 @@ def fill(bootstrap: str, topic: str, n: int, make: Callable[[int], bytes]) -> No
             "it keeps at most 5 MiB per partition and drops older data; benchmark fewer "
             "messages (--events, --complaints)"
         )
+    return held
 
 
 def _held(bootstrap: str, topic: str) -> int:

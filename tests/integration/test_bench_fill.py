@@ -9,7 +9,7 @@ pytestmark = pytest.mark.integration
 
 
 def test_a_fill_the_broker_holds_passes(broker):
-    fill(broker.bootstrap, "bench-small", 2000, lambda i: b'{"i": %d}' % i)
+    assert fill(broker.bootstrap, "bench-small", 2000, lambda i: b'{"i": %d}' % i) == 2000
 
 
 def test_a_fill_beyond_what_the_broker_keeps_is_refused(broker):
