@@ -13,6 +13,8 @@ class TopicStats:
     dead_lettered: int = 0
     duplicates: int = 0
     batches: int = 0
+    # Offsets the broker never delivered (gone by retention while the worker lagged).
+    skipped: int = 0
     first_batch_at: float | None = None  # wall clock when the first batch arrived
 
 

@@ -141,3 +141,41 @@ async def _failed_write(tmp_path: Path) -> None:
     assert crashed[0].subgroup(SinkStopped) is not None
     assert [e.message.acked for e in events] == [True, True, False, False, False, False]
     assert sink.rows == [(0,), (1,)] and lane.counters.written == 2
+
+
+def test_offsets_the_broker_never_delivered_are_counted_and_reported(tmp_path: Path, caplog):
+    asyncio.run(_skipped_offsets(tmp_path))
+    warnings = [r.getMessage() for r in caplog.records if r.levelname == "WARNING"]
+    assert warnings == [
+        "t[0]: offsets 2 to 9 (8 messages) were never delivered to this worker; the broker "
+        "no longer held them (retention) when it read on"
+    ]
+
+
+async def _skipped_offsets(tmp_path: Path) -> None:
+    app, sink, io = _app(tmp_path), ListSink(), ThreadPoolExecutor(max_workers=1)
+
+    async def step(messages: list[Message], now: datetime) -> Outcome:
+        return Outcome(rows=[(m.offset,) for m in messages])
+
+    async def in_io(fn):  # type: ignore[no-untyped-def]
+        return await asyncio.get_running_loop().run_in_executor(io, fn)
+
+    lane = Lane("t", sink, app.topic("dead"), TopicStats(), {}, in_io)
+
+    @app.agent(app.topic("t"), name="t")
+    async def agent(stream: faust.StreamT) -> None:
+        await consume(stream, lane, step, batch_size=2, within=0.05)
+
+    async with agent.test_context() as ctx:
+        # Offsets 0-1, then 10-12 (2-9 gone, across a batch boundary), then 14 (13 a
+        # transaction marker: one offset, not data).
+        for offset in (0, 1, 10, 11, 12, 14):
+            ctx.sent_offset = offset
+            await ctx.put(b"x", partition=0, wait=False)
+        await _until(lambda: lane.counters.written == 6)
+    io.shutdown()
+    app.consumer._thread.thread_loop.close()
+    assert sink.rows == [(0,), (1,), (10,), (11,), (12,), (14,)]
+    assert lane.counters.skipped == 8
+    assert lane.written == {("t", 0): 15}
