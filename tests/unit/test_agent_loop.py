@@ -52,6 +52,24 @@ def _app(tmp_path: Path) -> faust.App:
     )
 
 
+async def _offsets_as_rows(messages: list[Message], now: datetime) -> Outcome:
+    """A step that accepts every message as a row holding its offset."""
+    return Outcome(rows=[(m.offset,) for m in messages])
+
+
+def _lane(app: faust.App, sink: ListSink, io: ThreadPoolExecutor) -> Lane:
+    async def in_io(fn):  # type: ignore[no-untyped-def]
+        return await asyncio.get_running_loop().run_in_executor(io, fn)
+
+    return Lane("t", sink, app.topic("dead"), TopicStats(), {}, in_io)
+
+
+def _close(app: faust.App, io: ThreadPoolExecutor) -> None:
+    io.shutdown()
+    # Acking made Faust build its consumer, whose thread (never started) owns a loop.
+    app.consumer._thread.thread_loop.close()
+
+
 def test_a_batch_is_acknowledged_only_after_its_write_and_the_next_is_prepared_meanwhile(
     tmp_path: Path,
 ) -> None:
@@ -65,12 +83,9 @@ async def _acknowledged_after_write(tmp_path: Path) -> None:
 
     async def step(messages: list[Message], now: datetime) -> Outcome:
         stepped.append([m.offset for m in messages])
-        return Outcome(rows=[(m.offset,) for m in messages])
+        return await _offsets_as_rows(messages, now)
 
-    async def in_io(fn):  # type: ignore[no-untyped-def]
-        return await asyncio.get_running_loop().run_in_executor(io, fn)
-
-    lane = Lane("t", sink, app.topic("dead"), TopicStats(), {}, in_io)
+    lane = _lane(app, sink, io)
 
     @app.agent(app.topic("t"), name="t")
     async def agent(stream: faust.StreamT) -> None:
@@ -89,9 +104,7 @@ async def _acknowledged_after_write(tmp_path: Path) -> None:
         sink.gate.release()
         sink.gate.release()
         await _until(lambda: all(e.message.acked for e in events))
-    io.shutdown()
-    # Acking made Faust build its consumer, whose thread (never started) owns a loop.
-    app.consumer._thread.thread_loop.close()
+    _close(app, io)
     assert sink.rows == [(e.message.offset,) for e in events]
     assert [b for b in stepped] == [[0, 1], [2, 3], [4, 5]]
     assert lane.counters.written == 6 and lane.counters.batches == 3
@@ -114,20 +127,13 @@ def test_a_failed_write_stops_the_agent_with_that_batch_and_later_ones_unacknowl
 
 async def _failed_write(tmp_path: Path) -> None:
     app, sink, io = _app(tmp_path), FailingSink(), ThreadPoolExecutor(max_workers=1)
-
-    async def step(messages: list[Message], now: datetime) -> Outcome:
-        return Outcome(rows=[(m.offset,) for m in messages])
-
-    async def in_io(fn):  # type: ignore[no-untyped-def]
-        return await asyncio.get_running_loop().run_in_executor(io, fn)
-
-    lane = Lane("t", sink, app.topic("dead"), TopicStats(), {}, in_io)
+    lane = _lane(app, sink, io)
     crashed: list[BaseException] = []
 
     @app.agent(app.topic("t"), name="t")
     async def agent(stream: faust.StreamT) -> None:
         try:
-            await consume(stream, lane, step, batch_size=2, within=0.05)
+            await consume(stream, lane, _offsets_as_rows, batch_size=2, within=0.05)
         except BaseException as exc:
             crashed.append(exc)
             raise
@@ -135,8 +141,7 @@ async def _failed_write(tmp_path: Path) -> None:
     async with agent.test_context() as ctx:
         events = [await ctx.put(b"x", wait=False) for _ in range(6)]
         await _until(lambda: bool(crashed))
-    io.shutdown()
-    app.consumer._thread.thread_loop.close()
+    _close(app, io)
     assert isinstance(crashed[0], BaseExceptionGroup)
     assert crashed[0].subgroup(SinkStopped) is not None
     assert [e.message.acked for e in events] == [True, True, False, False, False, False]
@@ -154,18 +159,11 @@ def test_offsets_the_broker_never_delivered_are_counted_and_reported(tmp_path: P
 
 async def _skipped_offsets(tmp_path: Path) -> None:
     app, sink, io = _app(tmp_path), ListSink(), ThreadPoolExecutor(max_workers=1)
-
-    async def step(messages: list[Message], now: datetime) -> Outcome:
-        return Outcome(rows=[(m.offset,) for m in messages])
-
-    async def in_io(fn):  # type: ignore[no-untyped-def]
-        return await asyncio.get_running_loop().run_in_executor(io, fn)
-
-    lane = Lane("t", sink, app.topic("dead"), TopicStats(), {}, in_io)
+    lane = _lane(app, sink, io)
 
     @app.agent(app.topic("t"), name="t")
     async def agent(stream: faust.StreamT) -> None:
-        await consume(stream, lane, step, batch_size=2, within=0.05)
+        await consume(stream, lane, _offsets_as_rows, batch_size=2, within=0.05)
 
     async with agent.test_context() as ctx:
         # Offsets 0-1, then 10-12 (2-9 gone, across a batch boundary), then 14 (13 a
@@ -174,8 +172,7 @@ async def _skipped_offsets(tmp_path: Path) -> None:
             ctx.sent_offset = offset
             await ctx.put(b"x", partition=0, wait=False)
         await _until(lambda: lane.counters.written == 6)
-    io.shutdown()
-    app.consumer._thread.thread_loop.close()
+    _close(app, io)
     assert sink.rows == [(0,), (1,), (10,), (11,), (12,), (14,)]
     assert lane.counters.skipped == 8
     assert lane.written == {("t", 0): 15}
