@@ -14,6 +14,7 @@ import statistics
 import tempfile
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -23,6 +24,9 @@ import orjson
 from kafka import KafkaConsumer, KafkaProducer, TopicPartition
 
 from pipeline.agents import prepare
+from pipeline.agents.batch import Message, Outcome
+from pipeline.agents.loop import Lane, consume
+from pipeline.agents.stats import TopicStats
 from pipeline.bench.classifier import texts_for
 from pipeline.classifier import GapClassifier, load_or_build
 from pipeline.config import Settings
@@ -38,6 +42,7 @@ from pipeline.contracts import (
 from pipeline.demo.processes import Children, free_port, wait_for_file
 from pipeline.embedded import EmbeddedBroker
 from pipeline.kafka import transport
+from pipeline.sinks import ListSink
 from pipeline.warehouse import connect
 from pipeline.warehouse.setup import prepare_warehouse
 from pipeline.warehouse.tables import SATISFACTION_EVENTS as EVENTS_TABLE
@@ -185,10 +190,13 @@ async def _bare_faust(
     idle_topics: tuple[str, ...],
     data_dir: Path,
     fetch_max_wait_ms: int = 50,
-    validate: bool = False,
+    work: str = "decode",
+    batch: tuple[int, float] = (2000, 0.5),
 ) -> float:
-    """A Faust agent that only decodes and counts (with ``validate``: that also checks each
-    message against its contract and builds its row, as the worker does, but writes nothing)."""
+    """A Faust agent that only decodes and counts. ``work="validate"``: it also checks each
+    message against its contract and builds its row, as the worker does, but writes nothing.
+    ``work="loop"``: the worker's own batching loop (take, step task, write in the warehouse
+    thread, ack) with an empty step and nothing to write: what the loop costs by itself."""
     app = faust.App(
         f"bench-bare-{len(idle_topics)}-{data_dir.name}",  # a new group: reads from the start
         broker=f"{transport.SCHEME}://{bootstrap}",
@@ -206,15 +214,18 @@ async def _bare_faust(
     )
     # The same transport and fetch wait as the worker, so the ratio compares like with like.
     setattr(app, transport.APP_ATTRIBUTE, fetch_max_wait_ms)
-    state = {"n": 0, "first": None}
+    state: dict = {"n": 0, "first": None, "counters": None}
     limits, now = Limits(), datetime.now(UTC)
 
     @app.agent(app.topic(topic), name="count")
     async def count(stream: faust.StreamT) -> None:
+        if work == "loop":
+            await _empty_loop(app, stream, topic, state, batch)
+            return
         async for value in stream:
             if state["first"] is None:
                 state["first"] = time.perf_counter()
-            if validate:
+            if work == "validate":
                 event = decode(value, SatisfactionEvent, limits, now)
                 if not isinstance(event, SatisfactionEvent):
                     raise RuntimeError(f"the benchmark's own event was refused: {event}")
@@ -232,11 +243,30 @@ async def _bare_faust(
 
     await app.start()
     try:
-        while state["n"] < n:
+        while (state["counters"].received if state["counters"] else state["n"]) < n:
             await asyncio.sleep(0.05)
         return n / (time.perf_counter() - state["first"])
     finally:
         await app.stop()
+
+
+async def _empty_loop(
+    app: faust.App, stream: faust.StreamT, topic: str, state: dict, batch: tuple[int, float]
+) -> None:
+    counters = TopicStats()
+
+    async def nothing(messages: list[Message], now: datetime) -> Outcome:
+        if state["first"] is None:
+            state["first"] = time.perf_counter()
+        return Outcome()
+
+    async def in_io(flush: Callable[[], int]) -> int:
+        return await asyncio.get_running_loop().run_in_executor(io, flush)
+
+    state["counters"] = counters  # received once acknowledged, as the worker counts
+    with ThreadPoolExecutor(max_workers=1) as io:
+        lane = Lane(topic, ListSink(), app.topic(DEAD_LETTERS), counters, {}, in_io)
+        await consume(stream, lane, nothing, *batch)
 
 
 def _insert_ceiling(path: Path, settings: Settings, rows: int, batch: int = 2000) -> float:
@@ -366,9 +396,9 @@ class _Phases:
         )
 
     def satisfaction(self, report: Report, bootstrap: str, events: int, rounds: int) -> None:
-        bare, validated, pipeline = [], [], []
+        bare, validated, loop, pipeline = [], [], [], []
         for r in range(rounds):
-            for samples, validate, name in ((bare, False, "f4"), (validated, True, "fv")):
+            for samples, work in ((bare, "decode"), (validated, "validate"), (loop, "loop")):
                 samples.append(
                     asyncio.run(
                         _bare_faust(
@@ -376,8 +406,9 @@ class _Phases:
                             SATISFACTION_EVENTS,
                             events,
                             _IDLE,
-                            self.scratch / f"{name}-{r}",
-                            validate=validate,
+                            self.scratch / f"{work}-{r}",
+                            work=work,
+                            batch=(self.base.batch_size, self.base.batch_seconds),
                         )
                     )
                 )
@@ -388,6 +419,12 @@ class _Phases:
         report.add_rounds(
             "the same agent validating each event against its contract (no write)",
             validated,
+            "msgs/s",
+            ceiling=_FOUR,
+        )
+        report.add_rounds(
+            "the worker's batching loop with nothing to validate or write",
+            loop,
             "msgs/s",
             ceiling=_FOUR,
         )

@@ -260,6 +260,7 @@ def test_bench_pipeline_measures_ceilings_and_pipeline_in_one_run(settings, tmp_
         "raw consume, aiokafka getmany",
         "bare Faust agent, one topic",
         "bare Faust agent, the worker's four topics",
+        "the worker's batching loop with nothing to validate or write",
         "raw chDB insert",
         "raw classification",
         "pipeline: satisfaction events",
