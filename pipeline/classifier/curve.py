@@ -8,6 +8,7 @@ extrapolation, labelled as one, not a promise.
 
 from __future__ import annotations
 
+import json
 import math
 import random
 import statistics
@@ -17,6 +18,7 @@ from pathlib import Path
 
 from pipeline.classifier.artifact import tokenizer_for
 from pipeline.classifier.corpus import Labeled
+from pipeline.classifier.evaluate import evaluate
 from pipeline.classifier.model import GapClassifier
 
 
@@ -74,15 +76,13 @@ def learning_curve(
     tokenizer = tokenizer_for(assets_dir)
     points = []
     for n in sizes(len(real)):
-        scores = []
+        accuracies = []
         for seed in range(draws if 0 < n < len(real) else 1):
             chosen = random.Random(seed).sample(list(real), n)
             model = GapClassifier("curve", tokenizer).fit([*others, *chosen])
-            guesses = model.predict([r.text for r in unseen])
-            scores.append(sum(p.gap == r.gap for p, r in zip(guesses, unseen, strict=True)))
+            accuracies.append(evaluate(model, unseen, source).accuracy)
             progress(f"{source}: {n} real texts in training, draw {seed + 1}")
-        accuracies = tuple(s / len(unseen) for s in scores)
-        points.append(Point(n, statistics.fmean(accuracies), accuracies))
+        points.append(Point(n, statistics.fmean(accuracies), tuple(accuracies)))
     intercept, slope = fit_log2(points)
     return Curve(source, len(unseen), tuple(points), slope, intercept)
 
@@ -92,8 +92,6 @@ CURVE_JSON, CURVE_MD = "learning_curve.json", "LEARNING_CURVE.md"
 
 def write(out: Path, curves: Sequence[Curve], target: float) -> list[Path]:
     """The figures as JSON, and a page with a chart GitHub and GitLab draw (mermaid)."""
-    import json
-
     out.mkdir(parents=True, exist_ok=True)
     data = {"target": target, "curves": [c.to_dict() for c in curves]}
     (out / CURVE_JSON).write_text(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
