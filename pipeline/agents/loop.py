@@ -35,6 +35,11 @@ log = logging.getLogger(__name__)
 Step = Callable[[list[Message], datetime], Awaitable[Outcome]]
 InIO = Callable[[Callable[[], Any]], Awaitable[Any]]
 Events = Sequence[faust.EventT]
+Committed = Callable[[tuple[str, int]], int | None]
+
+
+def _none_committed(tp: tuple[str, int]) -> int | None:
+    return None
 
 
 @dataclass
@@ -47,6 +52,9 @@ class Lane:
     counters: TopicStats
     written: dict[tuple[str, int], int]  # next offset not yet written, per partition
     in_io: InIO  # runs a blocking call on the thread that owns the warehouse client
+    # The group's committed offset (next to read) of a partition this worker has not yet
+    # written from, if known: where a restart or a rebalance resumes reading.
+    committed: Committed = _none_committed
 
 
 async def consume(
@@ -112,6 +120,8 @@ async def _write(
     for msg in messages:
         tp = (msg.topic, msg.partition)
         expected = lane.written.get(tp)
+        if expected is None:  # first batch of this partition here: compare with the commit
+            expected = lane.committed(tp)
         # A transaction's commit marker takes one offset and is never delivered: only larger
         # gaps mean data gone, typically deleted by retention before this worker read it.
         if expected is not None and msg.offset > expected + 1:

@@ -57,11 +57,14 @@ async def _offsets_as_rows(messages: list[Message], now: datetime) -> Outcome:
     return Outcome(rows=[(m.offset,) for m in messages])
 
 
-def _lane(app: faust.App, sink: ListSink, io: ThreadPoolExecutor) -> Lane:
+def _lane(
+    app: faust.App, sink: ListSink, io: ThreadPoolExecutor, committed: dict | None = None
+) -> Lane:
     async def in_io(fn):  # type: ignore[no-untyped-def]
         return await asyncio.get_running_loop().run_in_executor(io, fn)
 
-    return Lane("t", sink, app.topic("dead"), TopicStats(), {}, in_io)
+    known = committed or {}
+    return Lane("t", sink, app.topic("dead"), TopicStats(), {}, in_io, known.get)
 
 
 def _close(app: faust.App, io: ThreadPoolExecutor) -> None:
@@ -176,3 +179,34 @@ async def _skipped_offsets(tmp_path: Path) -> None:
     assert sink.rows == [(0,), (1,), (10,), (11,), (12,), (14,)]
     assert lane.counters.skipped == 8
     assert lane.written == {("t", 0): 15}
+
+
+def test_a_first_batch_beyond_the_committed_offset_is_reported(tmp_path: Path, caplog):
+    """After a restart the worker resumes at its group's committed offset; a first message
+    beyond it means retention deleted what lay between, before anyone read it."""
+    lane = asyncio.run(_from_committed(tmp_path, {("t", 0): 5, ("t", 1): 3}))
+    warnings = [r.getMessage() for r in caplog.records if r.levelname == "WARNING"]
+    assert warnings == [
+        "t[0]: offsets 5 to 8 (4 messages) were never delivered to this worker; the broker "
+        "no longer held them (retention) when it read on"
+    ]
+    assert lane.counters.skipped == 4
+    assert lane.written == {("t", 0): 11, ("t", 1): 5, ("t", 2): 8}
+
+
+async def _from_committed(tmp_path: Path, committed: dict) -> Lane:
+    app, sink, io = _app(tmp_path), ListSink(), ThreadPoolExecutor(max_workers=1)
+    lane = _lane(app, sink, io, committed)
+
+    @app.agent(app.topic("t"), name="t")
+    async def agent(stream: faust.StreamT) -> None:
+        await consume(stream, lane, _offsets_as_rows, batch_size=10, within=0.05)
+
+    async with agent.test_context() as ctx:
+        # Partition 0 resumes at 9 (5-8 gone); 1 exactly at its commit; 2 has no commit.
+        for partition, offset in ((0, 9), (0, 10), (1, 3), (1, 4), (2, 7)):
+            ctx.sent_offset = offset
+            await ctx.put(b"x", partition=partition, wait=False)
+        await _until(lambda: lane.counters.written == 5)
+    _close(app, io)
+    return lane
