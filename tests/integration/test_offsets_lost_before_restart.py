@@ -28,11 +28,13 @@ def _produce(bootstrap: str, first: int, n: int) -> None:
     producer.close()
 
 
-def _held(bootstrap: str) -> tuple[int, int]:
-    consumer = KafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
+def _held(bootstrap: str, group: str) -> tuple[int, int, int | None]:
+    """Oldest offset held, end offset, and the group's committed offset of partition 0."""
+    consumer = KafkaConsumer(bootstrap_servers=bootstrap, group_id=group, enable_auto_commit=False)
     tp = TopicPartition(SATISFACTION_EVENTS, 0)
     try:
-        return consumer.beginning_offsets([tp])[tp], consumer.end_offsets([tp])[tp]
+        start, end = consumer.beginning_offsets([tp])[tp], consumer.end_offsets([tp])[tp]
+        return start, end, consumer.committed(tp)
     finally:
         consumer.close()
 
@@ -61,12 +63,13 @@ def test_a_restart_past_deleted_offsets_reports_them(broker, settings, caplog):
     # While no worker runs, 9 MB more: the embedded broker keeps 5 MiB a partition and
     # deletes the oldest, the committed offset 100 among them.
     _produce(broker.bootstrap, 100, 80_000)
-    oldest, end = _held(broker.bootstrap)
-    assert 100 < oldest < end == 80_100
+    oldest, end, committed = _held(broker.bootstrap, settings.app_id)
+    assert 100 == committed < oldest < end == 80_100
 
     caplog.set_level(logging.WARNING, logger="pipeline.agents.loop")
     second = asyncio.run(_worker_until_written(settings, end - oldest))
     assert second.written == end - oldest
+    assert _held(broker.bootstrap, settings.app_id)[2] == end  # committing goes on past the gap
     assert second.skipped == oldest - 100
     assert (
         f"{SATISFACTION_EVENTS}[0]: offsets 100 to {oldest - 1} ({oldest - 100} messages) were "
