@@ -21,7 +21,8 @@ COPY infra ./infra
 RUN pip install . \
     # The model is built now, so workers start without training.
     && python -c "from pipeline.config import Settings; from pipeline.classifier import load_or_build; s = Settings.from_env(); load_or_build(s.model_dir, s.assets_dir)" \
-    && mkdir -p /var/lib/gapwatch && chown gapwatch:gapwatch /var/lib/gapwatch
+    # The model directory too: `gapwatch train` in a container replaces the model there.
+    && mkdir -p /var/lib/gapwatch && chown -R gapwatch:gapwatch /var/lib/gapwatch /opt/gapwatch
 
 USER gapwatch
 EXPOSE 6066

@@ -71,6 +71,9 @@ class Settings:
     # One gives classification a core of its own: in one interpreter it takes turns with
     # Faust's delivery and the warehouse writes.
     classifier_processes: int = 1
+    # How often a worker looks for a model `gapwatch train` saved and switches to it; 0: never
+    # (a worker then keeps the model it started with until it restarts).
+    model_reload_seconds: float = 30.0
     # Predictions less confident than this wait in review_queue for a human label.
     review_threshold: float = 0.5
     # How often each worker writes its consumer lag to pipeline_health.

@@ -33,6 +33,7 @@ from pipeline.agents.health import health_rows, worker_name
 from pipeline.agents.loop import Lane, Step, consume
 from pipeline.agents.stats import WorkerStats
 from pipeline.classifier import GapClassifier, Prediction
+from pipeline.classifier.artifact import FEATURE_VERSION, load, stamp
 from pipeline.classifier.processes import ClassifierProcesses
 from pipeline.config import Settings
 from pipeline.contracts import (
@@ -64,6 +65,7 @@ class Worker:
 
     def __init__(self, settings: Settings, client: Client, classifier: GapClassifier) -> None:
         self.settings, self.client, self.classifier = settings, client, classifier
+        self.model_stamp = stamp(settings.model_dir)  # the artifact file the model came from
         self.classifier_processes = (
             ClassifierProcesses(classifier, settings.assets_dir, settings.classifier_processes)
             if settings.classifier_processes
@@ -96,6 +98,36 @@ class Worker:
         return await asyncio.get_running_loop().run_in_executor(
             self.cpu, self.classifier.predict, texts
         )
+
+    async def reload_classifier(self) -> bool:
+        """Switch to a model saved in the model directory since this one was loaded (by
+        `gapwatch train`); True if switched. Batches in flight finish on the old model."""
+        current = stamp(self.settings.model_dir)
+        if current is None or current == self.model_stamp:
+            return False
+        self.model_stamp = current  # a file that fails to load is not tried again
+        model = await asyncio.to_thread(load, self.settings.model_dir, self.settings.assets_dir)
+        if getattr(model, "feature_version", None) != FEATURE_VERSION:
+            log.warning(
+                "not switching to the classifier in %s: built by other GapWatch code "
+                "(features %s, this worker %s)",
+                self.settings.model_dir,
+                getattr(model, "feature_version", "1"),
+                FEATURE_VERSION,
+            )
+            return False
+        if model.version == self.classifier.version:
+            return False
+        if self.classifier_processes is not None:
+            await self.classifier_processes.swap(model)
+        previous, self.classifier = self.classifier.version, model
+        log.info(
+            "classifier %s replaced by %s, saved in %s",
+            previous,
+            model.version,
+            self.settings.model_dir,
+        )
+        return True
 
     def classifier_state(self) -> dict:
         processes = self.classifier_processes
@@ -204,6 +236,8 @@ def build_app(settings: Settings, worker: Worker) -> faust.App:
 
     if settings.alerts_enabled:
         _alerting(app, settings, worker, topic(ALERTS))
+    if settings.model_reload_seconds > 0:
+        _model_reloading(app, settings, worker)
     _health(app, settings, worker)
 
     @app.page("/stats/")
@@ -222,6 +256,22 @@ def build_app(settings: Settings, worker: Worker) -> faust.App:
         worker.stopping.set()
 
     return app
+
+
+def _model_reloading(app: faust.App, settings: Settings, worker: Worker) -> None:
+    """Pick up what `gapwatch train` saves, so review labels reach running workers."""
+
+    @app.timer(interval=settings.model_reload_seconds)
+    async def reload_model() -> None:
+        try:
+            await worker.reload_classifier()
+        except Exception as exc:
+            log.warning(
+                "could not load the classifier saved in %s: %s; keeping %s",
+                settings.model_dir,
+                exc,
+                worker.classifier.version,
+            )
 
 
 def committed_offset(app: faust.App, tp: tuple[str, int]) -> int | None:

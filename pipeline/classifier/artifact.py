@@ -67,6 +67,16 @@ def save(model: GapClassifier, model_dir: Path) -> None:
     (model_dir / CARD).write_text(json.dumps(card, indent=2), encoding="utf-8")
 
 
+def stamp(model_dir: Path) -> tuple[int, int, int] | None:
+    """Which artifact file is in place (inode, size, mtime), or None without one: `save`
+    renames a new file into place, so a retrained model always changes it."""
+    try:
+        st = (model_dir / ARTIFACT).stat()
+    except FileNotFoundError:
+        return None
+    return st.st_ino, st.st_size, st.st_mtime_ns
+
+
 def load(model_dir: Path, assets_dir: Path) -> GapClassifier:
     model: GapClassifier = joblib.load(model_dir / ARTIFACT)
     model.tokenizer = tokenizer_for(assets_dir)

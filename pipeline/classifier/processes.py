@@ -64,17 +64,26 @@ class ClassifierProcesses:
             return await asyncio.to_thread(self.model.predict, texts)
         return [p for part in parts for p in part]
 
+    async def swap(self, model: GapClassifier) -> None:
+        """Classify with `model` from now on: new children load it (in a thread, beside the
+        batches still classified by the old ones), then the old children finish their batches
+        and exit."""
+        old = self._pool
+        self._pool = await asyncio.to_thread(self._start, model)
+        self.model = model
+        await asyncio.to_thread(old.shutdown, wait=True)
+
     def close(self) -> None:
         self._pool.shutdown(wait=True, cancel_futures=True)
 
-    def _start(self) -> ProcessPoolExecutor:
+    def _start(self, model: GapClassifier | None = None) -> ProcessPoolExecutor:
         # spawn, not fork: the worker runs threads (warehouse, librdkafka) that fork would copy
         # in whatever state they are in.
         pool = ProcessPoolExecutor(
             max_workers=self.processes,
             mp_context=multiprocessing.get_context("spawn"),
             initializer=_load,
-            initargs=(self.model, str(self.assets_dir), os.getpid()),
+            initargs=(model or self.model, str(self.assets_dir), os.getpid()),
         )
         # Start the children and load the model in them now (a second or two), so the first
         # batch does not wait for them.

@@ -93,7 +93,7 @@ def _parse(line: bytes, max_chars: int) -> tuple[object, str, str | None]:
 )
 def train_command(without_reviews: bool) -> None:
     """Rebuild the classifier in GAPWATCH_MODEL_DIR from the corpus plus every review label
-    stored in the warehouse. Running workers keep their model until they restart."""
+    stored in the warehouse. Running workers switch to it within GAPWATCH_MODEL_RELOAD_SECONDS."""
     from pipeline.classifier import Labeled, train
     from pipeline.classifier.artifact import save
 

@@ -86,3 +86,34 @@ def test_children_exit_when_their_worker_is_killed(model_dir):
         worker.send_signal(signal.SIGKILL)
         worker.wait(10)
         assert all_gone(children, timeout=15)
+
+
+def test_a_swapped_model_answers_from_then_on_and_the_old_children_go(model_dir, texts, tmp_path):
+    import multiprocessing
+    import shutil
+
+    from pipeline.classifier import train
+
+    seed = tmp_path / "assets"  # a second model, from the seed corpus alone: another version
+    (seed / "corpus").mkdir(parents=True)
+    for name in ("userdict.txt", "stopwords.txt", "corpus/seed.jsonl"):
+        shutil.copy(ASSETS / name, seed / name)
+    model, other = load_or_build(model_dir, ASSETS), train(seed)
+    assert other.version != model.version
+    pool = ClassifierProcesses(model, ASSETS, 1)
+    try:
+        (old_child,) = multiprocessing.active_children()
+
+        async def swap_while_classifying() -> list:
+            in_flight = asyncio.ensure_future(pool.predict(texts))
+            await asyncio.sleep(0)  # handed to the old child
+            await pool.swap(other)
+            return await in_flight
+
+        assert asyncio.run(swap_while_classifying()) == model.predict(texts)
+        assert asyncio.run(pool.predict(texts[:20])) == other.predict(texts[:20])
+        (new_child,) = multiprocessing.active_children()
+        assert new_child.pid != old_child.pid and not alive(old_child.pid)
+    finally:
+        pool.close()
+    assert multiprocessing.active_children() == []

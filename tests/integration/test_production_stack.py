@@ -108,7 +108,13 @@ def test_services_are_wired_in_order_with_healthchecks(compose):
         assert "healthcheck" in services[name], name
     assert services["simulator"]["profiles"] == ["simulate"]
     assert services["kafka"]["environment"]["KAFKA_PROCESS_ROLES"] == "broker,controller"
-    assert set(compose["volumes"]) == {"kafka-data", "clickhouse-data", "grafana-data"}
+    assert set(compose["volumes"]) == {"model", "kafka-data", "clickhouse-data", "grafana-data"}
+    # One model for all workers, where the image keeps it (and lets its user replace it), so
+    # `docker compose run --rm worker train` reaches every running worker.
+    assert worker["volumes"] == ["model:/opt/gapwatch/model"]
+    dockerfile = (PROJECT_ROOT / "Dockerfile").read_text(encoding="utf-8")
+    assert "GAPWATCH_MODEL_DIR=/opt/gapwatch/model" in dockerfile
+    assert re.search(r"chown -R gapwatch:gapwatch .*/opt/gapwatch\b", dockerfile)
 
 
 def test_dockerfile_runs_as_a_user_and_builds_the_model():
