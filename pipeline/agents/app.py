@@ -63,9 +63,16 @@ class Sinks:
 class Worker:
     """What one worker process holds: its warehouse client, sinks, model and counters."""
 
-    def __init__(self, settings: Settings, client: Client, classifier: GapClassifier) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        client: Client,
+        classifier: GapClassifier,
+        model_stamp: tuple[int, int, int] | None = None,
+    ) -> None:
         self.settings, self.client, self.classifier = settings, client, classifier
-        self.model_stamp = stamp(settings.model_dir)  # the artifact file the model came from
+        # The artifact file the model came from; a different one is a retrained model.
+        self.model_stamp = model_stamp
         self.classifier_processes = (
             ClassifierProcesses(classifier, settings.assets_dir, settings.classifier_processes)
             if settings.classifier_processes

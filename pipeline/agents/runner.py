@@ -8,6 +8,7 @@ import faust
 
 from pipeline.agents.app import Worker, build_app
 from pipeline.classifier import load_or_build
+from pipeline.classifier.artifact import stamp
 from pipeline.config import Settings
 from pipeline.warehouse import connect, redact
 from pipeline.warehouse.setup import prepare_warehouse
@@ -19,8 +20,10 @@ def prepare(settings: Settings) -> tuple[Worker, faust.App]:
     settings.data_dir.mkdir(parents=True, exist_ok=True)  # Faust makes only the last level
     client = connect(settings.clickhouse_dsn)
     prepare_warehouse(client, settings)
+    # Which file is in place before loading: a model saved while this one loads is picked up.
+    saved = stamp(settings.model_dir)
     classifier = load_or_build(settings.model_dir, settings.assets_dir)
-    worker = Worker(settings, client, classifier)
+    worker = Worker(settings, client, classifier, saved)
     log.info(
         "worker ready: kafka=%s clickhouse=%s model=%s",
         settings.kafka_bootstrap,

@@ -143,7 +143,7 @@ def test_a_worker_switches_only_to_a_loadable_new_model(tmp_path, small_assets, 
     import asyncio
 
     from pipeline.agents.app import Worker
-    from pipeline.classifier.artifact import save
+    from pipeline.classifier.artifact import save, stamp
     from pipeline.warehouse import connect
 
     settings = settings.with_(
@@ -152,7 +152,7 @@ def test_a_worker_switches_only_to_a_loadable_new_model(tmp_path, small_assets, 
     first = load_or_build(settings.model_dir, small_assets)
     client = connect(settings.clickhouse_dsn)
     try:
-        worker = Worker(settings, client, first)
+        worker = Worker(settings, client, first, stamp(settings.model_dir))
         assert asyncio.run(worker.reload_classifier()) is False  # nothing new saved
         (settings.model_dir / ARTIFACT).write_bytes(b"not a model")  # a broken copy
         with pytest.raises(KeyError):  # what joblib raises here; the worker's timer logs it
