@@ -2,8 +2,9 @@ from __future__ import annotations
 
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from datetime import UTC, datetime
 
 import orjson
 import pytest
@@ -77,3 +78,24 @@ def produce(broker):
     yield send
     producer.flush()
     producer.close()
+
+
+@pytest.fixture
+def produce_complaints(produce):
+    """Complaints PREFIX-START … PREFIX-(STOP-1), spread over `stores` stores (keyed by
+    store), taking `texts` in turn; flushed before it returns."""
+
+    def send(prefix: str, start: int, stop: int, texts: Sequence[str], stores: int = 1) -> None:
+        for i in range(start, stop):
+            store = f"S{i % stores}"
+            complaint = {
+                "complaint_id": f"{prefix}-{i}",
+                "ts": datetime.now(UTC).isoformat(),
+                "store_id": store,
+                "channel": "app",
+                "text": texts[i % len(texts)],
+            }
+            produce("complaints", complaint, key=store)
+        produce.flush()
+
+    return send

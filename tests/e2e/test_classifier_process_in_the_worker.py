@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import os
 import signal
-from datetime import UTC, datetime
 
 import pytest
 
@@ -18,21 +17,9 @@ pytestmark = pytest.mark.e2e
 TEXTS = [r.text for r in load_jsonl(eval_files(PROJECT_ROOT / "models"))]
 
 
-def test_a_killed_classifier_process_costs_no_complaint(start_worker, produce, settings):
+def test_a_killed_classifier_process_costs_no_complaint(start_worker, produce_complaints, settings):
     def complaints(start: int, stop: int) -> None:
-        for i in range(start, stop):
-            produce(
-                "complaints",
-                {
-                    "complaint_id": f"k-{i}",
-                    "ts": datetime.now(UTC).isoformat(),
-                    "store_id": f"S{i % 5}",
-                    "channel": "app",
-                    "text": TEXTS[i % len(TEXTS)],
-                },
-                key=f"S{i % 5}",
-            )
-        produce.flush()
+        produce_complaints("k", start, stop, TEXTS, stores=5)
 
     complaints(0, 1000)
     with start_worker() as worker:

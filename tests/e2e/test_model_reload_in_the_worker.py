@@ -7,7 +7,6 @@ import shutil
 import subprocess
 import sys
 import time
-from datetime import UTC, datetime
 
 import pytest
 
@@ -21,7 +20,9 @@ pytestmark = pytest.mark.e2e
 ASSETS = PROJECT_ROOT / "models"
 
 
-def test_a_running_worker_switches_to_a_retrained_model(settings, broker, produce, tmp_path):
+def test_a_running_worker_switches_to_a_retrained_model(
+    settings, broker, produce_complaints, tmp_path
+):
     assets = tmp_path / "assets"
     (assets / "corpus").mkdir(parents=True)
     for name in ("userdict.txt", "stopwords.txt", "corpus/seed.jsonl"):
@@ -36,18 +37,7 @@ def test_a_running_worker_switches_to_a_retrained_model(settings, broker, produc
     first = load_or_build(settings.model_dir, assets).version
 
     def complaints(start: int, stop: int) -> None:
-        for i in range(start, stop):
-            produce(
-                "complaints",
-                {
-                    "complaint_id": f"r-{i}",
-                    "ts": datetime.now(UTC).isoformat(),
-                    "store_id": "S1",
-                    "channel": "app",
-                    "text": "师傅迟到两个小时还态度差",
-                },
-            )
-        produce.flush()
+        produce_complaints("r", start, stop, ["师傅迟到两个小时还态度差"])
 
     complaints(0, 50)
     with worker_process(settings, tmp_path) as worker:
