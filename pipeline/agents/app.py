@@ -17,6 +17,7 @@ from typing import Any
 
 import faust
 from clickhouse_connect.driver.client import Client
+from faust.exceptions import ConsumerNotStarted
 from faust.types import TP
 
 from pipeline.agents.batch import (
@@ -249,7 +250,7 @@ def build_app(settings: Settings, worker: Worker) -> faust.App:
 
     @app.page("/stats/")
     async def stats(web: Any, request: Any) -> Any:
-        assignment = sorted(f"{tp.topic}:{tp.partition}" for tp in app.consumer.assignment())
+        assignment = sorted(f"{tp.topic}:{tp.partition}" for tp in assigned(app))
         return web.json(
             {
                 "worker": {**worker.stats.snapshot(), "assignment": assignment},
@@ -279,6 +280,15 @@ def _model_reloading(app: faust.App, settings: Settings, worker: Worker) -> None
                 exc,
                 worker.classifier.version,
             )
+
+
+def assigned(app: faust.App) -> set[TP]:
+    """This worker's partitions; none while its consumer is still starting (the web page
+    and the timers can run before it has)."""
+    try:
+        return set(app.consumer.assignment())
+    except ConsumerNotStarted:
+        return set()
 
 
 def committed_offset(app: faust.App, tp: tuple[str, int]) -> int | None:
@@ -320,7 +330,7 @@ def _alerting(app: faust.App, settings: Settings, worker: Worker, alerts: faust.
 
     @app.timer(interval=settings.alert_interval_seconds)
     async def check_for_drops() -> None:
-        if owner not in app.consumer.assignment():
+        if owner not in assigned(app):
             return
         partitions = app.consumer.topic_partitions(SATISFACTION_EVENTS)
         if not partitions:
@@ -354,13 +364,13 @@ def _health(app: faust.App, settings: Settings, worker: Worker) -> None:
 
     @app.timer(interval=settings.health_interval_seconds)
     async def report_health() -> None:
-        assigned = sorted(app.consumer.assignment())
-        if not assigned:
+        partitions = sorted(assigned(app))
+        if not partitions:
             return
         try:
-            ends = await app.consumer.highwaters(*assigned)
+            ends = await app.consumer.highwaters(*partitions)
             positions = {
-                (tp.topic, tp.partition): await app.consumer.position(tp) for tp in assigned
+                (tp.topic, tp.partition): await app.consumer.position(tp) for tp in partitions
             }
             rows = health_rows(
                 datetime.now(UTC),

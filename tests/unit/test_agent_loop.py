@@ -10,6 +10,7 @@ from datetime import datetime
 from pathlib import Path
 
 import faust
+import pytest
 
 from pipeline.agents.batch import Message, Outcome
 from pipeline.agents.loop import Lane, consume
@@ -210,3 +211,18 @@ async def _from_committed(tmp_path: Path, committed: dict) -> Lane:
         await _until(lambda: lane.counters.written == 5)
     _close(app, io)
     return lane
+
+
+def test_a_worker_whose_consumer_is_still_starting_has_no_partitions(tmp_path: Path):
+    """/stats/ and the timers may run before Faust has started its consumer thread."""
+    from faust.exceptions import ConsumerNotStarted
+
+    from pipeline.agents.app import assigned
+
+    app = _app(tmp_path)
+    try:
+        with pytest.raises(ConsumerNotStarted):
+            app.consumer.assignment()
+        assert assigned(app) == set()
+    finally:
+        app.consumer._thread.thread_loop.close()
