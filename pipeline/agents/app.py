@@ -34,7 +34,7 @@ from pipeline.agents.health import health_rows, worker_name
 from pipeline.agents.loop import Lane, Step, consume
 from pipeline.agents.stats import WorkerStats
 from pipeline.classifier import GapClassifier, Prediction
-from pipeline.classifier.artifact import FEATURE_VERSION, load, stamp
+from pipeline.classifier.artifact import FEATURE_VERSION, features_of, load, stamp
 from pipeline.classifier.processes import ClassifierProcesses
 from pipeline.config import Settings
 from pipeline.contracts import (
@@ -115,12 +115,12 @@ class Worker:
             return False
         self.model_stamp = current  # a file that fails to load is not tried again
         model = await asyncio.to_thread(load, self.settings.model_dir, self.settings.assets_dir)
-        if getattr(model, "feature_version", None) != FEATURE_VERSION:
+        if features_of(model) != FEATURE_VERSION:
             log.warning(
                 "not switching to the classifier in %s: built by other GapWatch code "
                 "(features %s, this worker %s)",
                 self.settings.model_dir,
-                getattr(model, "feature_version", "1"),
+                features_of(model),
                 FEATURE_VERSION,
             )
             return False

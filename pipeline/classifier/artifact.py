@@ -77,6 +77,12 @@ def stamp(model_dir: Path) -> tuple[int, int, int] | None:
     return st.st_ino, st.st_size, st.st_mtime_ns
 
 
+def features_of(model: GapClassifier) -> str:
+    """Which feature code built the model ("1": before models recorded it); only models of
+    FEATURE_VERSION can be used by this code."""
+    return getattr(model, "feature_version", None) or "1"
+
+
 def load(model_dir: Path, assets_dir: Path) -> GapClassifier:
     model: GapClassifier = joblib.load(model_dir / ARTIFACT)
     model.tokenizer = tokenizer_for(assets_dir)
@@ -88,13 +94,13 @@ def load_or_build(model_dir: Path, assets_dir: Path) -> GapClassifier:
     whose features or model differ (an upgrade), which could not use it."""
     if (model_dir / ARTIFACT).exists():
         model = load(model_dir, assets_dir)
-        if getattr(model, "feature_version", None) == FEATURE_VERSION:
+        if features_of(model) == FEATURE_VERSION:
             return model
         log.warning(
             "the classifier in %s was built by an older GapWatch (features %s, now %s): "
             "retraining it from %s; run `gapwatch train` to add review labels again",
             model_dir,
-            getattr(model, "feature_version", "1"),
+            features_of(model),
             FEATURE_VERSION,
             assets_dir,
         )

@@ -44,6 +44,11 @@ def eval_files(assets_dir: Path) -> list[Path]:
     return sorted((assets_dir / "eval").glob("*.jsonl"))
 
 
+def is_real(path: Path) -> bool:
+    """Sets of real customer-written text are named real_<source>.jsonl, in corpus/ and eval/."""
+    return path.stem.startswith("real_")
+
+
 def unseen(records: list[Labeled], corpus: Iterable[Labeled]) -> tuple[list[Labeled], int]:
     """Drop texts that also appear in the corpus (after folding width and case): figures
     from texts the model was trained on do not count. Returns the rest and how many went."""

@@ -145,7 +145,7 @@ def evaluate_command(out: Path | None, reviewed: int) -> None:
 
     from pipeline.classifier import load_or_build
     from pipeline.classifier.card import write
-    from pipeline.classifier.corpus import corpus_files, eval_files, load_jsonl, unseen
+    from pipeline.classifier.corpus import corpus_files, eval_files, is_real, load_jsonl, unseen
     from pipeline.classifier.evaluate import evaluate
     from pipeline.classifier.experiment import after_review
 
@@ -162,7 +162,7 @@ def evaluate_command(out: Path | None, reviewed: int) -> None:
         report = evaluate(model, records, path.stem)
         reports.append(report)
         _print(console, report)
-        if path.stem.startswith("real_") and len(records) > reviewed:
+        if is_real(path) and len(records) > reviewed:
             console.print(f"retraining with the first {reviewed} texts of {path.stem}…")
             experiment = after_review(config.assets_dir, model, [], records, path.stem, reviewed)
             experiments.append(experiment)
@@ -198,7 +198,7 @@ def learning_curve_command(out: Path | None, draws: int, target: float) -> None:
     log2(texts): what more hand labeling would buy. Trains a dozen models: minutes."""
     from rich.progress import Progress
 
-    from pipeline.classifier.corpus import corpus_files, eval_files, load_jsonl, unseen
+    from pipeline.classifier.corpus import corpus_files, eval_files, is_real, load_jsonl, unseen
     from pipeline.classifier.curve import learning_curve, write
 
     config = settings()
@@ -207,7 +207,7 @@ def learning_curve_command(out: Path | None, draws: int, target: float) -> None:
     with Progress(transient=True) as progress:
         task = progress.add_task("training", total=None)
         for path in eval_files(config.assets_dir):
-            if not path.stem.startswith("real_") or path.stem not in corpus:
+            if not is_real(path) or path.stem not in corpus:
                 continue
             others = [r for name, rs in corpus.items() if name != path.stem for r in rs]
             held, _ = unseen(load_jsonl([path]), [r for rs in corpus.values() for r in rs])
