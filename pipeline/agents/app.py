@@ -13,7 +13,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import faust
 from clickhouse_connect.driver.client import Client
@@ -46,9 +46,13 @@ from pipeline.contracts import (
 )
 from pipeline.contracts.topics import ALERTS
 from pipeline.kafka import faust_credentials, topic_specs, transport
-from pipeline.sinks import ClickHouseSink, Sink
+from pipeline.sinks import ClickHouseSink, Sink, WriteLedger
 from pipeline.warehouse import tables
+from pipeline.warehouse.errors import WriteError
 from pipeline.warehouse.summary import summary
+
+if TYPE_CHECKING:
+    from pipeline.alerting.delivery import Send
 
 log = logging.getLogger(__name__)
 
@@ -70,8 +74,10 @@ class Worker:
         client: Client,
         classifier: GapClassifier,
         model_stamp: tuple[int, int, int] | None = None,
+        cluster_id: str = "",
     ) -> None:
         self.settings, self.client, self.classifier = settings, client, classifier
+        self.cluster_id = cluster_id  # the Kafka cluster: part of each dead letter's identity
         # The artifact file the model came from; a different one is a retrained model.
         self.model_stamp = model_stamp
         self.classifier_processes = (
@@ -80,25 +86,36 @@ class Worker:
             else None
         )
         self.stopping = threading.Event()
+        self.name = worker_name()
+        self.stats = WorkerStats()
+        # One ledger for every table this worker writes: interrupted writes are repaired
+        # before the first write after each assignment (docs/delivery.md).
+        self.ledger = WriteLedger(client, self.name, tables.columns_of)
         self.sinks = Sinks(
-            satisfaction=ClickHouseSink(client, tables.SATISFACTION_EVENTS, self.stopping),
-            complaints=ClickHouseSink(client, tables.COMPLAINTS, self.stopping),
-            complaint_updates=ClickHouseSink(client, tables.COMPLAINT_UPDATES, self.stopping),
-            dead_letters=ClickHouseSink(client, tables.DEAD_LETTERS, self.stopping),
+            satisfaction=self.sink(tables.SATISFACTION_EVENTS, SATISFACTION_EVENTS),
+            complaints=self.sink(tables.COMPLAINTS, COMPLAINTS),
+            complaint_updates=self.sink(tables.COMPLAINT_UPDATES, COMPLAINT_UPDATES),
+            dead_letters=self.sink(tables.DEAD_LETTERS, DEAD_LETTERS),
         )
         # One thread owns the warehouse client, so inserts and reads never overlap on it.
         self.io = ThreadPoolExecutor(max_workers=1, thread_name_prefix="warehouse")
         # Validation and classification are CPU work: off the event loop, so heartbeats flow.
         self.cpu = ThreadPoolExecutor(max_workers=1, thread_name_prefix="cpu")
-        self.stats = WorkerStats()
         # Next offset not yet written, per (topic, partition): the worker's side of its lag.
         self.written: dict[tuple[str, int], int] = {}
-        self.name = worker_name()
         self.limits = Limits(
             max_text_chars=settings.max_text_chars,
             max_future=timedelta(seconds=settings.ts_max_future_seconds),
             max_age=timedelta(days=settings.ts_max_age_days),
         )
+
+    def sink(self, table: tables.Table, topic: str) -> ClickHouseSink:
+        """A sink on this worker's ledger whose write errors count against ``topic``."""
+
+        def count(error: WriteError) -> None:
+            self.stats.topic(topic).warehouse_error(error.kind, error.message)
+
+        return ClickHouseSink(self.client, table, self.stopping, ledger=self.ledger, on_error=count)
 
     async def classify(self, texts: list[str]) -> list[Prediction]:
         if self.classifier_processes is not None:
@@ -195,7 +212,7 @@ def build_app(settings: Settings, worker: Worker) -> faust.App:
     dead_letter_topic = topic(DEAD_LETTERS)
     updates_topic = topic(COMPLAINT_UPDATES)
 
-    async def handle(stream: faust.StreamT, topic: str, sink: Sink, step: Step) -> None:
+    async def handle(stream: faust.StreamT, topic: str, sink: ClickHouseSink, step: Step) -> None:
         lane = Lane(
             topic,
             sink,
@@ -204,6 +221,8 @@ def build_app(settings: Settings, worker: Worker) -> faust.App:
             worker.written,
             worker.in_io,
             lambda tp: committed_offset(app, tp),
+            position=sink.table.position,
+            cluster_id=worker.cluster_id,
         )
         await consume(stream, lane, step, settings.batch_size, settings.batch_seconds)
 
@@ -251,6 +270,7 @@ def build_app(settings: Settings, worker: Worker) -> faust.App:
     @app.page("/stats/")
     async def stats(web: Any, request: Any) -> Any:
         assignment = sorted(f"{tp.topic}:{tp.partition}" for tp in assigned(app))
+        worker.stats.repaired_blocks = worker.ledger.repaired
         return web.json(
             {
                 "worker": {**worker.stats.snapshot(), "assignment": assignment},
@@ -304,6 +324,7 @@ def _alerting(app: faust.App, settings: Settings, worker: Worker, alerts: faust.
     """Check closed windows for drops, on the worker that owns satisfaction-events:0, so
     several workers never raise the same alert twice."""
     from pipeline.alerting import AlertRunner, DetectorConfig, Webhook
+    from pipeline.alerting.delivery import Target, deliver
     from pipeline.alerting.sla import SlaTargets
 
     config = DetectorConfig(
@@ -320,12 +341,16 @@ def _alerting(app: faust.App, settings: Settings, worker: Worker, alerts: faust.
         sla=sla,
         partitions=0,  # the topic's real count is set from the broker's metadata below
         fresh=timedelta(seconds=max(30.0, 3 * settings.health_interval_seconds)),
+        sink=ClickHouseSink(worker.client, tables.ALERTS, worker.stopping, ledger=worker.ledger),
     )
-    webhook = (
-        Webhook(settings.alert_webhook_url, settings.alert_webhook_secret)
-        if settings.alert_webhook_url
-        else None
-    )
+    targets = [Target("topic", _topic_sender(alerts))]
+    if settings.alert_webhook_url:
+        targets.append(
+            Target(
+                "webhook",
+                _webhook_sender(Webhook(settings.alert_webhook_url, settings.alert_webhook_secret)),
+            )
+        )
     owner = TP(SATISFACTION_EVENTS, 0)
 
     @app.timer(interval=settings.alert_interval_seconds)
@@ -346,15 +371,37 @@ def _alerting(app: faust.App, settings: Settings, worker: Worker, alerts: faust.
                 record.event.alert_id,
                 record.why.likely_cause,
             )
-            await (await alerts.send(key=record.event.alert_id.encode(), value=record.to_json()))
-            if webhook is not None:
-                await asyncio.get_running_loop().run_in_executor(
-                    None, webhook.post, record.to_json()
-                )
+        # From the outbox, so what a crash or an unreachable target left behind goes too.
+        await deliver(worker.in_io, worker.client, targets, horizon_hours=24 * 7)
+
+
+def _topic_sender(topic: faust.TopicT) -> Send:
+    async def send(alert_id: str, payload: bytes) -> bool:
+        try:
+            await (await topic.send(key=alert_id.encode(), value=payload))
+        except Exception as exc:
+            log.warning("could not send alert %s to the alerts topic: %s", alert_id, exc)
+            return False
+        return True
+
+    return send
+
+
+def _webhook_sender(webhook: Any) -> Send:
+    async def send(alert_id: str, payload: bytes) -> bool:
+        return bool(await asyncio.get_running_loop().run_in_executor(None, webhook.post, payload))
+
+    return send
 
 
 def _health(app: faust.App, settings: Settings, worker: Worker) -> None:
     """Write this worker's lag per assigned partition; a failure here is logged, never fatal."""
+
+    @app.on_partitions_assigned.connect
+    async def repair_first(app: faust.App, assigned: set[TP], **kwargs: Any) -> None:
+        # Partitions may come from a worker killed mid-insert: its block is completed from
+        # the write ledger before anything replayed from them is written.
+        worker.ledger.repair_needed.set()
 
     @app.on_partitions_revoked.connect
     async def forget_revoked(app: faust.App, revoked: set[TP], **kwargs: Any) -> None:
@@ -378,13 +425,18 @@ def _health(app: faust.App, settings: Settings, worker: Worker) -> None:
                 {(tp.topic, tp.partition): end for tp, end in ends.items()},
                 worker.written,
                 positions,
+                {
+                    (topic, partition): n
+                    for topic, counters in worker.stats.topics.items()
+                    for partition, n in counters.in_flight_by_partition.items()
+                },
             )
             await worker.in_io(
                 lambda: worker.client.insert("pipeline_health", rows, column_names=HEALTH_COLUMNS)
             )
             lag: dict[str, int] = {}
             for row in rows:
-                lag[row[2]] = lag.get(row[2], 0) + row[-1]
+                lag[row[2]] = lag.get(row[2], 0) + row[HEALTH_COLUMNS.index("lag")]
             worker.stats.lag, worker.stats.lag_at = lag, time.time()
         except Exception as exc:
             log.warning("could not record consumer lag: %s", exc)

@@ -32,6 +32,24 @@ class Message:
     partition: int
     offset: int
     value: bytes | None
+    key: bytes | None = None
+    headers: tuple[tuple[str, bytes], ...] = ()
+    timestamp: datetime | None = None  # the record's Kafka timestamp
+    cluster_id: str = ""  # the Kafka cluster it was read from
+
+    def dead_letter(self, reason: str, now: datetime) -> DeadLetter:
+        return DeadLetter.of(
+            self.value,
+            topic=self.topic,
+            partition=self.partition,
+            offset=self.offset,
+            reason=reason[:1000],
+            received_at=now,
+            cluster_id=self.cluster_id,
+            key=self.key,
+            headers=self.headers,
+            timestamp=self.timestamp,
+        )
 
 
 @dataclass
@@ -49,16 +67,7 @@ def _accept(
     for msg in messages:
         result = decode(msg.value, contract, limits, now)
         if isinstance(result, Rejection):
-            outcome.dead_letters.append(
-                DeadLetter.of(
-                    msg.value,
-                    topic=msg.topic,
-                    partition=msg.partition,
-                    offset=msg.offset,
-                    reason=result.reason,
-                    received_at=now,
-                )
-            )
+            outcome.dead_letters.append(msg.dead_letter(result.reason, now))
         elif result.key in seen:  # type: ignore[attr-defined]
             outcome.duplicates += 1
         else:
@@ -104,14 +113,10 @@ def dead_letter_batch(messages: Sequence[Message], now: datetime) -> Outcome:
         try:
             letter = DeadLetter.from_json(msg.value or b"")
         except ValidationError as exc:
-            letter = DeadLetter.of(
-                msg.value,
-                topic=msg.topic,
-                partition=msg.partition,
-                offset=msg.offset,
-                reason=f"record on the dead-letters topic is not a dead letter "
+            letter = msg.dead_letter(
+                f"record on the dead-letters topic is not a dead letter "
                 f"({exc.error_count()} problems)",
-                received_at=now,
+                now,
             )
         outcome.rows.append(dead_letter_row(letter))
     return outcome

@@ -18,7 +18,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -28,7 +28,7 @@ import faust
 from pipeline.agents.batch import Message, Outcome
 from pipeline.agents.stats import TopicStats
 from pipeline.contracts import DeadLetter
-from pipeline.sinks import Sink
+from pipeline.sinks import Row, Sink
 
 log = logging.getLogger(__name__)
 
@@ -55,6 +55,10 @@ class Lane:
     # The group's committed offset (next to read) of a partition this worker has not yet
     # written from, if known: where a restart or a rebalance resumes reading.
     committed: Committed = _none_committed
+    # Where a row's message sat (partition, offset), so a row the warehouse refuses can be
+    # dead-lettered with its message; None for tables that do not record it.
+    position: Callable[[Row], tuple[int, int] | None] = lambda row: None
+    cluster_id: str = ""  # the Kafka cluster, part of each dead letter's identity
 
 
 async def consume(
@@ -66,11 +70,12 @@ async def consume(
     stepped: asyncio.Queue[tuple[Events, list[Message], asyncio.Task[Outcome]] | None]
     stepped = asyncio.Queue(maxsize=1)
     async with asyncio.TaskGroup() as stages:
-        stages.create_task(_steps(taken, stepped, step, stages))
+        stages.create_task(_steps(taken, stepped, step, stages, lane.cluster_id))
         stages.create_task(_writes(stepped, stream, lane))
         async for events in stream.noack_take(batch_size, within=within):
             if lane.counters.first_batch_at is None:
                 lane.counters.first_batch_at = time.time()
+            lane.counters.taken(events)
             await taken.put(events)
         await taken.put(None)
 
@@ -80,14 +85,12 @@ async def _steps(
     stepped: asyncio.Queue[tuple[Events, list[Message], asyncio.Task[Outcome]] | None],
     step: Step,
     stages: asyncio.TaskGroup,
+    cluster_id: str,
 ) -> None:
     """Start each batch's step as soon as it is taken: a step that awaits (classification in
     another process) overlaps the next batch's. Outcomes are still written in offset order."""
     while (events := await taken.get()) is not None:
-        messages = [
-            Message(e.message.topic, e.message.partition, e.message.offset, e.message.value)
-            for e in events
-        ]
+        messages = [_message(e.message, cluster_id) for e in events]
         running = stages.create_task(_isolating_failures(step, messages, datetime.now(UTC)))
         await stepped.put((events, messages, running))
     await stepped.put(None)
@@ -110,10 +113,12 @@ async def _write(
     messages: list[Message],
     outcome: Outcome,
 ) -> None:
-    await _deliver(lane.dead_letters, outcome, lane.topic)
+    await _deliver(lane.dead_letters, outcome.dead_letters, lane.topic)
     for row in outcome.rows:
         lane.sink.add(row)
-    written = await lane.in_io(lane.sink.flush)
+    flushed = await lane.in_io(lane.sink.flush)
+    refused = _refused_letters(lane, messages, flushed.refused)
+    await _deliver(lane.dead_letters, refused, lane.topic)
     # Only now, with rows written and dead letters delivered, may offsets be committed.
     for event in events:
         await stream.ack(event)
@@ -128,11 +133,49 @@ async def _write(
             _skipped(lane, tp, expected, msg.offset)
         lane.written[tp] = max(expected or 0, msg.offset + 1)
     counters = lane.counters
+    counters.written_out(messages)
     counters.received += len(messages)
-    counters.written += written
-    counters.dead_lettered += len(outcome.dead_letters)
-    counters.duplicates += outcome.duplicates + len(outcome.rows) - written
+    counters.written += flushed.written
+    counters.dead_lettered += len(outcome.dead_letters) + len(refused)
+    counters.refused += len(flushed.refused)
+    counters.duplicates += (
+        outcome.duplicates + len(outcome.rows) - flushed.written - len(flushed.refused)
+    )
     counters.batches += 1
+
+
+def _message(record: Any, cluster_id: str) -> Message:
+    """A Faust message as the batch steps see it, with what a dead letter keeps of it."""
+    stamp = getattr(record, "timestamp", None)
+    headers = record.headers or ()
+    return Message(
+        record.topic,
+        record.partition,
+        record.offset,
+        record.value,
+        key=record.key,
+        headers=tuple(headers.items() if isinstance(headers, Mapping) else headers),
+        timestamp=datetime.fromtimestamp(stamp, UTC) if stamp else None,
+        cluster_id=cluster_id,
+    )
+
+
+def _refused_letters(
+    lane: Lane, messages: list[Message], refused: list[tuple[Row, str]]
+) -> list[DeadLetter]:
+    """Rows the warehouse refused, as dead letters of the messages they came from."""
+    if not refused:
+        return []
+    by_position = {(m.partition, m.offset): m for m in messages}
+    now = datetime.now(UTC)
+    letters = []
+    for row, reason in refused:
+        position = lane.position(row)
+        msg = by_position.get(position) if position is not None else None
+        if msg is None:  # a dead letter's own row: logged by the sink, nowhere else to go
+            continue
+        letters.append(msg.dead_letter(f"refused by the warehouse: {reason}", now))
+    return letters
 
 
 def _skipped(lane: Lane, tp: tuple[str, int], expected: int, offset: int) -> None:
@@ -161,39 +204,26 @@ async def _isolating_failures(step: Step, messages: list[Message], now: datetime
             single = await step([msg], now)
         except Exception as exc:
             reason = f"internal error while processing: {type(exc).__name__}: {exc}"
-            single = Outcome(
-                dead_letters=[
-                    DeadLetter.of(
-                        msg.value,
-                        topic=msg.topic,
-                        partition=msg.partition,
-                        offset=msg.offset,
-                        reason=reason[:1000],
-                        received_at=now,
-                    )
-                ]
-            )
+            single = Outcome(dead_letters=[msg.dead_letter(reason, now)])
         merged.rows += single.rows
         merged.dead_letters += single.dead_letters
         merged.duplicates += single.duplicates
     return merged
 
 
-async def _deliver(topic: faust.TopicT, outcome: Outcome, source: str) -> None:
-    """Send this batch's dead letters and wait until the broker has them."""
-    if not outcome.dead_letters:
+async def _deliver(topic: faust.TopicT, letters: list[DeadLetter], source: str) -> None:
+    """Send dead letters and wait until the broker has them; keyed by their identity, so
+    a replay after a crash sends the same key and the dead-letters table counts it once."""
+    if not letters:
         return
     futures: Sequence[asyncio.Future] = [
-        await topic.send(
-            key=f"{d.source_topic}:{d.partition}:{d.offset}".encode(), value=d.to_json()
-        )
-        for d in outcome.dead_letters
+        await topic.send(key=d.id.encode(), value=d.to_json()) for d in letters
     ]
     await asyncio.gather(*futures)
     log.info(
         "%d messages from %s dead-lettered, e.g. offset %d: %s",
         len(futures),
         source,
-        outcome.dead_letters[0].offset,
-        outcome.dead_letters[0].reason,
+        letters[0].offset,
+        letters[0].reason,
     )

@@ -3,7 +3,15 @@
 from __future__ import annotations
 
 import time
-from dataclasses import asdict, dataclass, field
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+
+class _Located(Protocol):
+    @property
+    def partition(self) -> int: ...
 
 
 @dataclass
@@ -15,7 +23,47 @@ class TopicStats:
     batches: int = 0
     # Offsets the broker never delivered (gone by retention while the worker lagged).
     skipped: int = 0
+    # Rows the warehouse refused for their data (dead-lettered with its error).
+    refused: int = 0
+    # Failed attempts to write, by kind: "transient" (retried) or "data" (split and refused).
+    warehouse_errors: Counter[str] = field(default_factory=Counter)
+    last_warehouse_error: str | None = None
     first_batch_at: float | None = None  # wall clock when the first batch arrived
+    # Messages taken from Kafka and not yet written, per partition: behind, not lost.
+    in_flight_by_partition: Counter[int] = field(default_factory=Counter)
+
+    @property
+    def in_flight(self) -> int:
+        return sum(self.in_flight_by_partition.values())
+
+    def taken(self, events: Iterable[Any]) -> None:
+        self.in_flight_by_partition.update(e.message.partition for e in events)
+
+    def written_out(self, messages: Iterable[_Located]) -> None:
+        self.in_flight_by_partition.subtract(m.partition for m in messages)
+        self.in_flight_by_partition += Counter()  # drop partitions back at zero
+
+    def warehouse_error(self, kind: str, message: str) -> None:
+        self.warehouse_errors[kind] += 1
+        self.last_warehouse_error = f"{kind}: {message}"
+
+    def snapshot(self) -> dict:
+        return {
+            "received": self.received,
+            "written": self.written,
+            "dead_lettered": self.dead_lettered,
+            "duplicates": self.duplicates,
+            "batches": self.batches,
+            "skipped": self.skipped,
+            "refused": self.refused,
+            "in_flight": self.in_flight,
+            "warehouse_errors": {
+                "transient": self.warehouse_errors["transient"],
+                "data": self.warehouse_errors["data"],
+            },
+            "last_warehouse_error": self.last_warehouse_error,
+            "first_batch_at": self.first_batch_at,
+        }
 
 
 @dataclass
@@ -26,6 +74,7 @@ class WorkerStats:
     # Messages not yet written, per topic, as last recorded in pipeline_health, and when.
     lag: dict[str, int] = field(default_factory=dict)
     lag_at: float | None = None
+    repaired_blocks: int = 0  # interrupted writes completed from the write ledger
 
     def topic(self, name: str) -> TopicStats:
         return self.topics.setdefault(name, TopicStats())
@@ -35,7 +84,9 @@ class WorkerStats:
             "alerts": self.alerts,
             "lag": dict(self.lag),
             "lag_at": self.lag_at,
+            "in_flight": {name: s.in_flight for name, s in self.topics.items()},
+            "repaired_blocks": self.repaired_blocks,
             "started_at": self.started_at,
             "uptime_s": time.time() - self.started_at,
-            "topics": {name: asdict(s) for name, s in self.topics.items()},
+            "topics": {name: s.snapshot() for name, s in self.topics.items()},
         }

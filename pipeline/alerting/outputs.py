@@ -17,31 +17,6 @@ from pipeline.alerting.explain import Explanation
 
 log = logging.getLogger(__name__)
 
-ALERT_COLUMNS = (
-    "alert_id",
-    "kind",
-    "complaint_id",
-    "scope",
-    "store_id",
-    "channel",
-    "opened_at",
-    "resolved_at",
-    "trigger",
-    "baseline",
-    "current",
-    "drop",
-    "baseline_mean",
-    "current_mean",
-    "ratings",
-    "evidence_from",
-    "evidence_to",
-    "gaps",
-    "dimensions",
-    "top_terms",
-    "likely_cause",
-    "version",
-)
-
 
 @dataclass(frozen=True)
 class AlertRecord:
@@ -77,6 +52,7 @@ class AlertRecord:
             self.why.top_terms,
             self.why.likely_cause,
             2 if e.resolved_at else 1,
+            self.to_json().decode(),
         )
 
     def to_json(self) -> bytes:

@@ -13,8 +13,10 @@ from clickhouse_connect.driver.client import Client
 
 from pipeline.alerting.detector import Detector, DetectorConfig, Scope, Window
 from pipeline.alerting.explain import explain
-from pipeline.alerting.outputs import ALERT_COLUMNS, AlertRecord
+from pipeline.alerting.outputs import AlertRecord
 from pipeline.alerting.sla import SlaTargets, sla_breaches
+from pipeline.sinks import ClickHouseSink, Sink
+from pipeline.warehouse.tables import ALERTS
 
 _WINDOWS = """
 SELECT toStartOfInterval(bucket, INTERVAL {minutes:UInt32} MINUTE) AS w, store_id, channel,
@@ -49,10 +51,13 @@ class AlertRunner:
         sla: SlaTargets | None = None,
         partitions: int | None = None,
         fresh: timedelta = timedelta(seconds=30),
+        sink: Sink | None = None,
     ) -> None:
         """`partitions`: of satisfaction-events, when workers report their lag to
-        pipeline_health; event time then waits for partitions that are behind."""
+        pipeline_health; event time then waits for partitions that are behind. `sink`:
+        where alert rows go (the worker's, sharing its write ledger)."""
         self.client = client
+        self.sink = sink or ClickHouseSink(client, ALERTS)
         self.partitions, self.fresh = partitions, fresh
         self.sla = sla
         self.detector = Detector(config)
@@ -71,10 +76,9 @@ class AlertRunner:
         if self.emitted is None:
             self.emitted = self._already_emitted()
         records = self._drops() + self._sla_breaches()
-        if records:
-            self.client.insert(
-                "alerts", [r.row() for r in records], column_names=list(ALERT_COLUMNS)
-            )
+        for r in records:
+            self.sink.add(r.row())
+        self.sink.flush()  # with the outbox rows, through the write ledger
         return records
 
     def _drops(self) -> list[AlertRecord]:

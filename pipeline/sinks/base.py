@@ -4,19 +4,29 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 from typing import Protocol
 
 Row = Sequence[object]
 
 
+@dataclass
+class Flushed:
+    """What a flush did: rows new to the warehouse, and rows it refused for their data
+    (each with the warehouse's reason), which the caller dead-letters."""
+
+    written: int = 0
+    refused: list[tuple[Row, str]] = field(default_factory=list)
+
+
 class Sink(Protocol):
     def add(self, row: Row) -> None: ...
 
-    def flush(self) -> int:
+    def flush(self) -> Flushed:
         """Write everything added so far; return only once it is durable, else raise.
 
-        Returns how many rows were new (a sink may skip rows it already holds).
-        """
+        A sink may skip rows it already holds (not counted as written) and refuse rows
+        the warehouse will never take (returned, never retried)."""
         ...
 
 
@@ -32,16 +42,16 @@ class BatchingSink(ABC):
     def __len__(self) -> int:
         return len(self._buffer)
 
-    def flush(self) -> int:
+    def flush(self) -> Flushed:
         if not self._buffer:
-            return 0
-        written = self.write(self._buffer)
+            return Flushed()
+        flushed = self.write(self._buffer)
         self._buffer = []
-        return written
+        return flushed
 
     @abstractmethod
-    def write(self, rows: list[Row]) -> int:
-        """Write one batch durably or raise; return how many rows were new."""
+    def write(self, rows: list[Row]) -> Flushed:
+        """Write one batch durably or raise."""
 
 
 class ListSink(BatchingSink):
@@ -51,9 +61,9 @@ class ListSink(BatchingSink):
         super().__init__()
         self.batches: list[list[Row]] = []
 
-    def write(self, rows: list[Row]) -> int:
+    def write(self, rows: list[Row]) -> Flushed:
         self.batches.append(list(rows))
-        return len(rows)
+        return Flushed(written=len(rows))
 
     @property
     def rows(self) -> list[Row]:

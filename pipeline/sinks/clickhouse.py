@@ -1,21 +1,35 @@
-"""A batching sink that inserts into one ClickHouse table idempotently, retrying with backoff."""
+"""A batching sink that inserts into one ClickHouse table exactly once, whatever happens.
+
+Each flush becomes one block: the rows whose keys the warehouse does not hold yet, encoded
+once, with a token derived from those keys. The block is recorded in the write ledger before
+it is inserted and marked done after, so a kill at any instant is repaired by inserting the
+same bytes with the same token again (``pipeline.sinks.ledger``; docs/delivery.md).
+
+Errors: rows the warehouse refuses for what they hold are set aside and returned, so one bad
+row never stalls a partition; anything else (the server away or busy) is retried with
+backoff, in place, which pauses consuming: backpressure, not loss.
+"""
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from typing import TypeVar
 
 from clickhouse_connect.driver.client import Client
 
-from pipeline.sinks.base import BatchingSink, Row
-from pipeline.warehouse.client import redact
-from pipeline.warehouse.tables import Table
+from pipeline.sinks.base import BatchingSink, Flushed, Row
+from pipeline.sinks.block import Block, encode, insert, token_for
+from pipeline.sinks.ledger import WriteLedger
+from pipeline.warehouse.errors import WriteError, classify
+from pipeline.warehouse.tables import Table, columns_of
 
 log = logging.getLogger(__name__)
 
 _PRESENT = "SELECT key FROM ingested_keys WHERE tbl = {tbl:String} AND key IN {keys:Array(String)}"
+T = TypeVar("T")
+OnError = Callable[[WriteError], None]
 
 
 class Backoff:
@@ -34,78 +48,109 @@ class SinkStopped(RuntimeError):
 
 
 class ClickHouseSink(BatchingSink):
-    """Inserts only rows whose keys the warehouse does not hold yet, so replays count once.
-
-    While ClickHouse refuses, it waits and retries rather than dropping rows. Retrying in
-    place blocks the agent, so it stops consuming: backpressure, not loss.
-    """
-
     def __init__(
         self,
         client: Client,
         table: Table,
         stopping: threading.Event | None = None,
         backoff: Backoff | None = None,
+        *,
+        ledger: WriteLedger | None = None,
+        on_error: OnError | None = None,
     ) -> None:
+        """``ledger``: shared by a worker's sinks; a sink of its own otherwise (tests)."""
         super().__init__()
         self.client, self.table = client, table
         self.stopping = stopping or threading.Event()
         self.backoff = backoff or Backoff()
+        self.ledger = ledger or WriteLedger(client, "gapwatch", columns_of)
+        self.on_error = on_error
         self.skipped = 0  # rows already in the warehouse: replays and republished ids
 
-    def write(self, rows: list[Row]) -> int:
-        for attempt, delay in enumerate(self.backoff.delays(), start=1):
-            try:
-                written = self._insert_new(rows)
-            except Exception as exc:
-                log.warning(
-                    "insert of %d rows into %s failed (attempt %d: %s); consuming is paused, "
-                    "retrying in %.1fs",
-                    len(rows),
-                    self.table.name,
-                    attempt,
-                    redact(str(exc)).splitlines()[0][:300],
-                    delay,
-                )
-                if self.stopping.wait(delay):
-                    raise SinkStopped(
-                        f"stopped with {len(rows)} unwritten rows for {self.table.name}; "
-                        "they will be replayed"
-                    ) from exc
-                continue
-            if attempt > 1:
-                log.warning(
-                    "insert into %s succeeded after %d attempts; consuming resumes",
-                    self.table.name,
-                    attempt,
-                )
-            self.skipped += len(rows) - written
-            return written
-        raise AssertionError("unreachable: backoff delays never end")
+    def write(self, rows: list[Row]) -> Flushed:
+        new = self._retrying(lambda: self._new_rows(rows), len(rows))
+        if not new:
+            self.skipped += len(rows)
+            return Flushed()
+        lines, unencodable = encode(new)
+        block = Block(
+            self.table.name,
+            self.table.columns,
+            token_for(self.table.name, [self.table.key(row) for row in new]),
+            tuple(lines),
+        )
+        refused = unencodable + self._retrying(lambda: self._insert(block), len(new))
+        for r in refused:
+            self._report(r.error)
+            log.error(
+                "%s refused a row for its data, set aside as a dead letter: %s",
+                self.table.name,
+                r.error,
+            )
+        self.skipped += len(rows) - len(new)
+        return Flushed(
+            written=len(new) - len(refused),
+            refused=[(new[r.index], str(r.error)) for r in refused],
+        )
 
-    def _insert_new(self, rows: list[Row]) -> int:
+    def _new_rows(self, rows: list[Row]) -> list[Row]:
+        """The first row of each key, less the keys the warehouse already holds; any write
+        interrupted before (this worker's or another's) is completed first."""
+        self.ledger.repair_if_needed()
         by_key: dict[str, Row] = {}
         for row in rows:
             by_key.setdefault(self.table.key(row), row)
+        if not self.table.keyed:
+            return list(by_key.values())
         present = {
             key
             for (key,) in self.client.query(
                 _PRESENT, parameters={"tbl": self.table.name, "keys": list(by_key)}
             ).result_rows
         }
-        new = {key: row for key, row in by_key.items() if key not in present}
-        if not new:
-            return 0
-        # If an earlier attempt did land but its answer was lost, ClickHouse drops this
-        # identical block, in the table and in every materialized view it feeds.
-        token = hashlib.sha256("\n".join([self.table.name, *sorted(new)]).encode()).hexdigest()
-        self.client.insert(
-            self.table.name,
-            list(new.values()),
-            column_names=list(self.table.columns),
-            settings={
-                "insert_deduplication_token": token,
-                "deduplicate_blocks_in_dependent_materialized_views": 1,
-            },
-        )
-        return len(new)
+        return [row for key, row in by_key.items() if key not in present]
+
+    def _insert(self, block: Block) -> list:
+        self.ledger.begin(block)
+        refused = insert(self.client, block, on_split=self._split)
+        self.ledger.done(block)
+        return refused
+
+    def _split(self, error: str) -> None:
+        log.warning("%s refused a block for its data (%s); splitting it", self.table.name, error)
+
+    def _retrying(self, attempt: Callable[[], T], rows: int) -> T:
+        """Run ``attempt`` until it succeeds; transient errors wait and retry, in place."""
+        for number, delay in enumerate(self.backoff.delays(), start=1):
+            try:
+                result = attempt()
+            except Exception as exc:
+                error = classify(exc)
+                self._report(error)
+                log.warning(
+                    "write of %d rows to %s failed (attempt %d, %s); consuming is paused, "
+                    "retrying in %.1fs",
+                    rows,
+                    self.table.name,
+                    number,
+                    error,
+                    delay,
+                )
+                if self.stopping.wait(delay):
+                    raise SinkStopped(
+                        f"stopped with {rows} unwritten rows for {self.table.name}; "
+                        "they will be replayed"
+                    ) from exc
+                continue
+            if number > 1:
+                log.warning(
+                    "write to %s succeeded after %d attempts; consuming resumes",
+                    self.table.name,
+                    number,
+                )
+            return result
+        raise AssertionError("unreachable: backoff delays never end")
+
+    def _report(self, error: WriteError) -> None:
+        if self.on_error is not None:
+            self.on_error(error)

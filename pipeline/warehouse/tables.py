@@ -14,14 +14,19 @@ class Table:
     columns: tuple[str, ...]
     # The row's identity; must match this table's materialized view into ingested_keys.
     key: Callable[[Sequence[object]], str]
+    # Whether ingested_keys holds this table's keys (rows already there are skipped).
+    keyed: bool = True
+
+    def position(self, row: Sequence[object]) -> tuple[int, int] | None:
+        """Where the row's message sat (partition, offset), for tables that record it."""
+        if "source_offset" not in self.columns:
+            return None
+        at = self.columns.index
+        return int(row[at("source_partition")]), int(row[at("source_offset")])  # type: ignore[call-overload]
 
 
 def _first(row: Sequence[object]) -> str:
     return str(row[0])
-
-
-def _position(row: Sequence[object]) -> str:
-    return f"{row[0]}:{row[1]}:{row[2]}"  # source_topic:partition:offset
 
 
 SATISFACTION_EVENTS = Table(
@@ -80,9 +85,65 @@ COMPLAINT_UPDATES = Table(
 )
 DEAD_LETTERS = Table(
     "dead_letters",
-    ("source_topic", "partition", "offset", "reason", "value", "value_encoding", "received_at"),
-    _position,
+    (
+        "dead_letter_id",
+        "source_topic",
+        "cluster_id",
+        "partition",
+        "offset",
+        "reason",
+        "value",
+        "value_encoding",
+        "key",
+        "key_encoding",
+        "headers",
+        "timestamp",
+        "replay_of",
+        "received_at",
+    ),
+    _first,
 )
+
+
+ALERTS = Table(
+    "alerts",
+    (
+        "alert_id",
+        "kind",
+        "complaint_id",
+        "scope",
+        "store_id",
+        "channel",
+        "opened_at",
+        "resolved_at",
+        "trigger",
+        "baseline",
+        "current",
+        "drop",
+        "baseline_mean",
+        "current_mean",
+        "ratings",
+        "evidence_from",
+        "evidence_to",
+        "gaps",
+        "dimensions",
+        "top_terms",
+        "likely_cause",
+        "version",
+        "payload",  # the JSON sent to the alerts topic and the webhook (alert_outbox_mv)
+    ),
+    lambda row: f"{row[0]}:{row[21]}",  # alert_id:version (1 open, 2 resolved)
+    keyed=False,  # the alert runner never writes an alert twice; the token covers retries
+)
+
+TABLES = {
+    t.name: t for t in (SATISFACTION_EVENTS, COMPLAINTS, COMPLAINT_UPDATES, DEAD_LETTERS, ALERTS)
+}
+
+
+def columns_of(name: str) -> tuple[str, ...]:
+    """A table's columns by name: what the write ledger re-inserts a block with."""
+    return TABLES[name].columns
 
 
 def satisfaction_row(event: SatisfactionEvent, partition: int, offset: int) -> tuple:
@@ -125,12 +186,19 @@ def complaint_row(complaint: Complaint, prediction: object, partition: int, offs
 
 def dead_letter_row(letter: DeadLetter) -> tuple:
     return (
+        letter.dead_letter_id,
         letter.source_topic,
+        letter.cluster_id,
         letter.partition,
         letter.offset,
         letter.reason,
         letter.value,
         letter.value_encoding,
+        letter.key,
+        letter.key_encoding,
+        [{"name": h.name, "value_base64": h.value_base64} for h in letter.headers],
+        letter.timestamp,
+        letter.replay_of,
         letter.received_at,
     )
 

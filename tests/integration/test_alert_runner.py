@@ -139,7 +139,8 @@ def empty(tmp_path):
 def _health(client, lags: dict[int, int]) -> None:
     now = datetime.now(UTC)
     rows = [
-        (now, "w1", "satisfaction-events", p, 10_000, 10_000 - lag, lag) for p, lag in lags.items()
+        (now, "w1", "satisfaction-events", p, 10_000, 10_000 - lag, lag, 0)
+        for p, lag in lags.items()
     ]
     client.insert("pipeline_health", rows, column_names=list(HEALTH_COLUMNS))
 

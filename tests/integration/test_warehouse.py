@@ -33,7 +33,7 @@ def rows(*scores: tuple[str, int, str]) -> list[tuple]:
 
 
 def test_migrations_apply_once_and_are_recorded(client):
-    assert [m.version for m in migrate(client, MIGRATIONS)] == [1, 2, 3, 4, 5, 6, 7]
+    assert [m.version for m in migrate(client, MIGRATIONS)] == [1, 2, 3, 4, 5, 6, 7, 8]
     assert migrate(client, MIGRATIONS) == []
     assert client.query(
         "SELECT version, name FROM schema_migrations ORDER BY version"
@@ -45,6 +45,45 @@ def test_migrations_apply_once_and_are_recorded(client):
         (5, "recovery"),
         (6, "health_and_review"),
         (7, "review_labels"),
+        (8, "delivery"),
+    ]
+
+
+def test_migrations_run_at_once_by_many_processes_apply_once(tmp_path, client):
+    """Workers starting together each migrate: one applies, the others wait, and the
+    backfills in the migrations (rollups from raw rows, the review queue) run once."""
+    migrate(client, MIGRATIONS)
+    client.insert(
+        "satisfaction_events",
+        rows(("a", 5, "S1"), ("b", 4, "S2")),
+        column_names=list(SATISFACTION_EVENTS.columns),
+    )
+    # A migration that backfills: run by four clients at once, as four workers would.
+    folder = tmp_path / "migrations"
+    folder.mkdir()
+    for m in MIGRATIONS.glob("*.sql"):
+        (folder / m.name).write_text(m.read_text(encoding="utf-8"), encoding="utf-8")
+    (folder / "0099_backfill.sql").write_text(
+        "CREATE TABLE IF NOT EXISTS backfilled (event_id String) ENGINE = MergeTree "
+        "ORDER BY event_id;\nINSERT INTO backfilled SELECT event_id FROM satisfaction_events;\n",
+        encoding="utf-8",
+    )
+    clients = [connect(f"chdb://{tmp_path / 'chdb'}") for _ in range(4)]
+    applied: list[list[int]] = []
+    threads = [
+        threading.Thread(
+            target=lambda c=c: applied.append([m.version for m in migrate(c, folder, poll=0.05)])
+        )
+        for c in clients
+    ]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert sorted(applied) == [[], [], [], [99]]
+    assert client.query("SELECT count() FROM backfilled").result_rows == [(2,)]
+    assert client.query("SELECT count() FROM schema_migrations WHERE version = 99").result_rows == [
+        (1,)
     ]
 
 

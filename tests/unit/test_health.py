@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from pipeline.agents.health import health_rows
+from pipeline.agents.health import COLUMNS, health_rows
 
 NOW = datetime(2026, 11, 21, 9, 0, tzinfo=UTC)
 
@@ -24,4 +24,13 @@ def test_lag_counts_from_what_was_written_or_else_from_the_fetch_position():
 
 def test_an_unknown_position_counts_the_whole_partition():
     rows = health_rows(NOW, "w1", {("complaints", 0): 30}, {}, {("complaints", 0): None})
-    assert rows[0][-1] == 30
+    assert rows[0][COLUMNS.index("lag")] == 30
+
+
+def test_messages_taken_and_not_yet_written_are_reported_apart_from_the_lag():
+    ends = {("complaints", 0): 50, ("complaints", 1): 20}
+    rows = health_rows(
+        NOW, "w1", ends, {("complaints", 0): 40}, {}, in_flight={("complaints", 0): 7}
+    )
+    lag, in_flight = COLUMNS.index("lag"), COLUMNS.index("in_flight")
+    assert [(r[3], r[lag], r[in_flight]) for r in rows] == [(0, 10, 7), (1, 20, 0)]
