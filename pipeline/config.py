@@ -34,6 +34,9 @@ class Settings:
     kafka_sasl_username: str = ""
     kafka_sasl_password: str = field(default="", repr=False)
     kafka_ssl_cafile: str = ""  # CA bundle for SSL and SASL_SSL; empty: the system's
+    # A worker without partitions rejoins its group when the partitions with a backlog have
+    # made no progress for this long (a stalled rebalance); 0: never.
+    kafka_rejoin_seconds: float = 60.0
     clickhouse_dsn: str = f"chdb://{PROJECT_ROOT / 'var' / 'chdb'}"
     model_dir: Path = PROJECT_ROOT / "var" / "model"
     assets_dir: Path = PROJECT_ROOT / "models"

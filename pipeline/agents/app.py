@@ -46,6 +46,8 @@ from pipeline.contracts import (
 )
 from pipeline.contracts.topics import ALERTS
 from pipeline.kafka import faust_credentials, topic_specs, transport
+from pipeline.kafka.faust_internals import committed_offset, group_offsets, request_rejoin
+from pipeline.kafka.watchdog import StallWatch
 from pipeline.sinks import ClickHouseSink, Sink, WriteLedger
 from pipeline.warehouse import tables
 from pipeline.warehouse.errors import WriteError
@@ -55,6 +57,9 @@ if TYPE_CHECKING:
     from pipeline.alerting.delivery import Send
 
 log = logging.getLogger(__name__)
+# Alerts older than this that no target acknowledged are given up on (the outbox keeps 30
+# days): a webhook configured today does not receive a week-old backlog of history.
+DELIVERY_HOURS = 24 * 7
 
 
 @dataclass
@@ -265,6 +270,8 @@ def build_app(settings: Settings, worker: Worker) -> faust.App:
         _alerting(app, settings, worker, topic(ALERTS))
     if settings.model_reload_seconds > 0:
         _model_reloading(app, settings, worker)
+    if settings.kafka_rejoin_seconds > 0:
+        _rejoin_when_stalled(app, settings, worker)
     _health(app, settings, worker)
 
     @app.page("/stats/")
@@ -302,6 +309,36 @@ def _model_reloading(app: faust.App, settings: Settings, worker: Worker) -> None
             )
 
 
+def _rejoin_when_stalled(app: faust.App, settings: Settings, worker: Worker) -> None:
+    """The watchdog of pipeline.kafka.watchdog: a worker left without partitions while the
+    group's backlog stands still asks to rejoin, as an operator restarting it would."""
+    watch = StallWatch(after=settings.kafka_rejoin_seconds)
+    topics = (SATISFACTION_EVENTS, COMPLAINTS, COMPLAINT_UPDATES, DEAD_LETTERS)
+
+    @app.timer(interval=max(1.0, settings.kafka_rejoin_seconds / 4))
+    async def watch_group() -> None:
+        mine = assigned(app)
+        try:
+            partitions = [
+                TP(t, p) for t in topics for p in range(app.consumer.topic_partitions(t) or 0)
+            ]
+            if mine or not partitions:
+                watch.observe(time.monotonic(), True, {}, {})
+                return
+            ends = await app.consumer.highwaters(*partitions)
+            committed = await group_offsets(app, partitions)
+        except Exception as exc:  # the consumer restarting, the broker away: look again later
+            log.debug("group watchdog could not look: %s", exc)
+            return
+        if watch.observe(time.monotonic(), False, committed, ends) and await request_rejoin(app):
+            worker.stats.rejoins += 1
+            log.warning(
+                "no partitions here and the group's backlog has not moved in %.0fs: "
+                "asking to rejoin the group",
+                settings.kafka_rejoin_seconds,
+            )
+
+
 def assigned(app: faust.App) -> set[TP]:
     """This worker's partitions; none while its consumer is still starting (the web page
     and the timers can run before it has)."""
@@ -311,20 +348,11 @@ def assigned(app: faust.App) -> set[TP]:
         return set()
 
 
-def committed_offset(app: faust.App, tp: tuple[str, int]) -> int | None:
-    """The group's committed offset of a partition as Faust read it at assignment (and keeps
-    up to date as it commits). Faust holds it only in a private mapping (faust-streaming
-    0.15, pinned below 0.16); should that go, the skipped-offsets check starts at a
-    partition's first message again, as it did before."""
-    offsets = getattr(app.consumer, "_committed_offset", None)
-    return offsets.get(TP(*tp)) if offsets is not None else None
-
-
 def _alerting(app: faust.App, settings: Settings, worker: Worker, alerts: faust.TopicT) -> None:
     """Check closed windows for drops, on the worker that owns satisfaction-events:0, so
     several workers never raise the same alert twice."""
     from pipeline.alerting import AlertRunner, DetectorConfig, Webhook
-    from pipeline.alerting.delivery import Target, deliver
+    from pipeline.alerting.delivery import Target, backlog, deliver
     from pipeline.alerting.sla import SlaTargets
 
     config = DetectorConfig(
@@ -372,7 +400,10 @@ def _alerting(app: faust.App, settings: Settings, worker: Worker, alerts: faust.
                 record.why.likely_cause,
             )
         # From the outbox, so what a crash or an unreachable target left behind goes too.
-        await deliver(worker.in_io, worker.client, targets, horizon_hours=24 * 7)
+        await deliver(worker.in_io, worker.client, targets, horizon_hours=DELIVERY_HOURS)
+        worker.stats.alerts_undelivered = await worker.in_io(
+            lambda: backlog(worker.client, [t.name for t in targets], DELIVERY_HOURS)
+        )
 
 
 def _topic_sender(topic: faust.TopicT) -> Send:

@@ -75,6 +75,8 @@ class WorkerStats:
     lag: dict[str, int] = field(default_factory=dict)
     lag_at: float | None = None
     repaired_blocks: int = 0  # interrupted writes completed from the write ledger
+    rejoins: int = 0  # times the group watchdog asked to rejoin a stalled group
+    alerts_undelivered: int | None = None  # outbox rows a target has not acknowledged
 
     def topic(self, name: str) -> TopicStats:
         return self.topics.setdefault(name, TopicStats())
@@ -86,6 +88,8 @@ class WorkerStats:
             "lag_at": self.lag_at,
             "in_flight": {name: s.in_flight for name, s in self.topics.items()},
             "repaired_blocks": self.repaired_blocks,
+            "rejoins": self.rejoins,
+            "alerts_undelivered": self.alerts_undelivered,
             "started_at": self.started_at,
             "uptime_s": time.time() - self.started_at,
             "topics": {name: s.snapshot() for name, s in self.topics.items()},

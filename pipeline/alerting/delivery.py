@@ -45,6 +45,26 @@ def pending(client: Client, target: str, horizon_hours: int, limit: int = 500) -
     return [Queued(a, int(v), p if isinstance(p, bytes) else p.encode()) for a, v, p in rows if p]
 
 
+_BACKLOG = """
+SELECT count() FROM alert_outbox
+WHERE created_at > now64(3) - INTERVAL {hours:UInt32} HOUR AND payload != ''
+  AND (alert_id, version) NOT IN (
+      SELECT alert_id, version FROM alert_deliveries WHERE target = {target:String})
+"""
+
+
+def backlog(client: Client, targets: list[str], horizon_hours: int) -> int:
+    """Alert rows some target has not acknowledged yet."""
+    return sum(
+        int(
+            client.query(_BACKLOG, parameters={"hours": horizon_hours, "target": t}).result_rows[0][
+                0
+            ]
+        )
+        for t in targets
+    )
+
+
 def record(client: Client, target: str, delivered: list[Queued]) -> None:
     if delivered:
         client.insert(

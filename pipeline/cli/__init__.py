@@ -5,6 +5,7 @@ from pipeline.cli import (  # noqa: F401  (they register subcommands)
     analyst,
     bench,
     classifier,
+    dead_letters,
     grafana,
     report,
     stack,

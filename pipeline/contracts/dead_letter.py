@@ -77,7 +77,12 @@ class DeadLetter(BaseModel):
             (h.raw().decode("utf-8", "replace") for h in kept if h.name == REPLAY_HEADER), ""
         )
         return cls(
-            dead_letter_id=identity(cluster_id, topic, partition, offset, timestamp, data),
+            dead_letter_id=(
+                # A replay that fails again: one dead letter however often it was sent.
+                replay_identity(replay_of)
+                if replay_of
+                else identity(cluster_id, topic, partition, offset, timestamp, data)
+            ),
             source_topic=topic,
             cluster_id=cluster_id,
             partition=partition,
@@ -130,6 +135,10 @@ def identity(
     stamp = "" if timestamp is None else str(int(timestamp.timestamp() * 1000))
     head = f"{cluster_id}\n{topic}\n{partition}\n{offset}\n{stamp}\n".encode()
     return hashlib.sha256(head + value).hexdigest()[:32]
+
+
+def replay_identity(replayed: str) -> str:
+    return hashlib.sha256(f"replay\n{replayed}".encode()).hexdigest()[:32]
 
 
 def _text(data: bytes) -> tuple[str, Encoding]:

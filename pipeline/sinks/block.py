@@ -22,7 +22,6 @@ FORMAT = "JSONCompactEachRow"
 _SETTINGS = {
     "deduplicate_blocks_in_dependent_materialized_views": 1,
     "date_time_input_format": "best_effort",
-    "input_format_json_read_objects_as_strings": 0,
 }
 
 

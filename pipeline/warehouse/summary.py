@@ -8,6 +8,7 @@ _COUNTS = """
 SELECT
     (SELECT count() FROM satisfaction_events) AS satisfaction_events,
     (SELECT count() FROM complaints) AS complaints,
+    (SELECT count() FROM complaint_updates) AS complaint_updates,
     (SELECT count() FROM dead_letters) AS dead_letters
 """
 _BY_STORE = """

@@ -52,7 +52,9 @@ DROP VIEW IF EXISTS dead_letters_keys_mv;
 CREATE MATERIALIZED VIEW IF NOT EXISTS dead_letters_keys_mv TO ingested_keys AS
 SELECT 'dead_letters' AS tbl, dead_letter_id AS key FROM dead_letters;
 
--- Dead letters sent back to their topic by `gapwatch dead-letters replay`: each once.
+-- Dead letters sent back to their topic by `gapwatch dead-letters replay`: each once. A
+-- replayed message that fails again becomes a new dead letter whose id derives from the one
+-- it replays, so a replay sent twice (a crash before it was recorded) is counted once.
 CREATE TABLE IF NOT EXISTS dead_letter_replays (
     dead_letter_id String,
     source_topic LowCardinality(String),
