@@ -1,8 +1,9 @@
 """ClickHouse refuses writes for a while: the worker pauses, says so, resumes, loses nothing.
 
 The worker runs in this process, so the test can open a second connection to the same chDB
-path (chDB admits one process per path) and break ClickHouse from the side: a CHECK
-constraint that every row violates makes each insert fail for real, as a refusing server would.
+path (chDB admits one process per path) and break ClickHouse from the side: with
+`parts_to_throw_insert` at 1 every insert fails with TOO_MANY_PARTS, as a server whose merges
+fall behind refuses writes. That is a transient error: retried, never set aside as bad data.
 """
 
 from __future__ import annotations
@@ -17,8 +18,8 @@ from pipeline.agents import prepare
 from pipeline.warehouse import connect
 
 pytestmark = pytest.mark.e2e
-BREAK = "ALTER TABLE satisfaction_events ADD CONSTRAINT outage CHECK 0"
-HEAL = "ALTER TABLE satisfaction_events DROP CONSTRAINT outage"
+BREAK = "ALTER TABLE satisfaction_events MODIFY SETTING parts_to_throw_insert = 1"
+HEAL = "ALTER TABLE satisfaction_events MODIFY SETTING parts_to_throw_insert = 3000"
 
 
 def test_an_outage_pauses_consuming_and_loses_nothing(settings, broker, produce, caplog):
@@ -58,7 +59,9 @@ def test_an_outage_pauses_consuming_and_loses_nothing(settings, broker, produce,
             await asyncio.sleep(4)
             # Nothing acknowledged, nothing written, and it says why.
             assert counters.written == 300 and counters.received == 300
-            assert "consuming is paused" in caplog.text
+            assert "consuming is paused" in caplog.text and "TOO_MANY_PARTS" in caplog.text
+            assert counters.warehouse_errors["transient"] > 0
+            assert counters.warehouse_errors["data"] == 0 and counters.refused == 0
             # Heal from the side, while the agent's own insert keeps retrying.
             admin.command(HEAL)
             await until(lambda: counters.written == 800)
