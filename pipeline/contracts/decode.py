@@ -44,15 +44,18 @@ def decode(raw: bytes | None, contract: type[M], limits: Limits, now: datetime) 
     # Fast path: pydantic parses and validates the bytes in one pass (half the cost of
     # parsing then validating a dict). Both paths parse with the same parser (jiter) and the
     # contracts hold no floats, so it accepts exactly what the path below accepts, and builds
-    # the same model; anything it refuses goes there for a precise reason.
+    # the same model; anything it refuses, or an unknown field holding NaN or 1e400 (which
+    # only the explaining path's parser refuses), goes there for a precise reason.
     if raw:
         try:
             model = contract.model_validate_json(raw)
         except ValidationError:
             pass
         else:
-            extra = model.__pydantic_extra__
-            if not extra or first_non_finite(extra) is None:
+            if not model.__pydantic_extra__:  # the common case, inline: every field known
+                problem = _business_rules(model, limits, now)
+                return Rejection(problem) if problem else model
+            if first_non_finite(model.__pydantic_extra__) is None:
                 return _checked(model, limits, now)
     return _explained(raw, contract, limits, now)
 
