@@ -44,8 +44,8 @@ def decode(raw: bytes | None, contract: type[M], limits: Limits, now: datetime) 
     # Fast path: pydantic parses and validates the bytes in one pass (half the cost of
     # parsing then validating a dict). Both paths parse with the same parser (jiter) and the
     # contracts hold no floats, so it accepts exactly what the path below accepts, and builds
-    # the same model; anything it refuses, or an unknown field holding NaN or 1e400 (which
-    # only the explaining path's parser refuses), goes there for a precise reason.
+    # the same model; anything it refuses goes there for a precise reason, and so does an
+    # unknown field holding NaN or 1e400, which JSON cannot hold and the path below refuses.
     if raw:
         try:
             model = contract.model_validate_json(raw)
