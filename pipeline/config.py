@@ -7,6 +7,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 
+from pipeline.contracts.evolution import POLICIES, UnknownFields
+
 # The repository root: model assets and infra files live beside the package.
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 PREFIX = "GAPWATCH_"
@@ -49,6 +51,9 @@ class Settings:
     batch_size: int = 2000
     batch_seconds: float = 0.5
     max_text_chars: int = 2000
+    # Fields a message carries that its contract does not know: keep (in the row's `extra`
+    # column), ignore, or reject (dead-letter the message). See README, "Message contracts".
+    unknown_fields: UnknownFields = "keep"
     ts_max_future_seconds: int = 600
     ts_max_age_days: int = 400
     # TTLs: raw rows, dead letters and their keys; rollups (minute and hour) separately.
@@ -91,6 +96,11 @@ class Settings:
             )
         if not 0.0 < self.review_threshold <= 1.0:
             raise ConfigError(f"{PREFIX}REVIEW_THRESHOLD={self.review_threshold} must be in (0, 1]")
+        if self.unknown_fields not in POLICIES:
+            raise ConfigError(
+                f"{PREFIX}UNKNOWN_FIELDS={self.unknown_fields!r} must be one of "
+                + ", ".join(POLICIES)
+            )
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:

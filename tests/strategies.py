@@ -1,16 +1,20 @@
 """Hypothesis strategies: messages that are valid, or invalid in one known way, by construction.
 
-Each draw is (topic, raw bytes, defect); defect is None for a valid message. Expected counts
-come from these labels, never from the decoder under test.
+Each draw is a Thrown: topic, raw bytes, defect (None for a valid message) and the unknown
+fields the decoder can see (those of a message that parses as a JSON object). Valid messages
+may carry unknown fields and any schema_version from 1 up. Expected counts come from these
+labels, never from the decoder under test.
 """
 
 from __future__ import annotations
 
 import itertools
+import json
 from datetime import UTC, datetime, timedelta, timezone
+from typing import NamedTuple
 
-import orjson
 from hypothesis import strategies as st
+from pydantic_core import from_json
 
 DIMENSIONS = ("reliability", "responsiveness", "assurance", "empathy", "tangibles")
 _ids = itertools.count()
@@ -34,6 +38,82 @@ def timestamps(draw: st.DrawFn) -> str | int:
 
 servqual = st.dictionaries(st.sampled_from(DIMENSIONS), st.integers(1, 7), max_size=5)
 
+# The fields each contract knows, written out here rather than read from the contracts.
+KNOWN = {
+    "event": {
+        "event_id",
+        "ts",
+        "store_id",
+        "channel",
+        "agent_id",
+        "customer_id",
+        "score",
+        "expectation",
+        "perception",
+        "schema_version",
+    },
+    "complaint": {
+        "complaint_id",
+        "ts",
+        "store_id",
+        "channel",
+        "text",
+        "customer_id",
+        "order_id",
+        "agent_id",
+        "schema_version",
+    },
+}
+_utf8 = st.characters(codec="utf-8")
+# What a newer producer adds: plain names, names that look like known ones or like pydantic's
+# own attributes, empty and non-ASCII names.
+unknown_names = st.one_of(
+    st.sampled_from(
+        ["loyalty_tier", "colour", "Score", "eventId", "key", "model_config", "__class__", ""]
+    ),
+    st.text(_utf8, max_size=12),
+)
+# Any JSON value, numbers included that orjson cannot write (integers past 64 bits).
+json_values = st.recursive(
+    st.one_of(
+        st.none(),
+        st.booleans(),
+        st.integers(-(2**70), 2**70),
+        st.sampled_from([2**64 + 1, -(2**63) - 1, 12345678901234567890123]),  # not a double
+        st.floats(allow_nan=False, allow_infinity=False),
+        st.text(_utf8, max_size=20),
+    ),
+    lambda inner: st.one_of(
+        st.lists(inner, max_size=4), st.dictionaries(st.text(_utf8, max_size=6), inner, max_size=4)
+    ),
+    max_leaves=12,
+)
+
+
+def unknown_fields(kind: str) -> st.SearchStrategy[dict]:
+    return st.dictionaries(
+        # x_number is the field the number defects below add.
+        unknown_names.filter(lambda name: name not in KNOWN[kind] and name != "x_number"),
+        json_values,
+        max_size=3,
+    )
+
+
+def dumps(value: object) -> bytes:
+    """JSON as a producer writes it (the standard library: every digit of a large integer)."""
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode()
+
+
+@st.composite
+def evolution(draw: st.DrawFn, kind: str) -> dict:
+    """What a producer ahead of the worker adds: a schema_version and unknown fields."""
+    item: dict = {}
+    if draw(st.booleans()):
+        item["schema_version"] = draw(st.integers(1, 3))
+    if draw(st.booleans()):
+        item.update(draw(unknown_fields(kind)))
+    return item
+
 
 @st.composite
 def events(draw: st.DrawFn) -> dict:
@@ -49,7 +129,7 @@ def events(draw: st.DrawFn) -> dict:
     if draw(st.booleans()):
         event["expectation"] = draw(servqual)
         event["perception"] = draw(servqual)
-    return event
+    return {**event, **draw(evolution("event"))}
 
 
 complaint_texts = st.text(
@@ -68,7 +148,7 @@ def complaints(draw: st.DrawFn) -> dict:
     }
     if draw(st.booleans()):
         item["order_id"] = draw(names)
-    return item
+    return {**item, **draw(evolution("complaint"))}
 
 
 def _mutations(kind: str) -> list[tuple[str, st.SearchStrategy]]:
@@ -78,9 +158,6 @@ def _mutations(kind: str) -> list[tuple[str, st.SearchStrategy]]:
         if kind == "event"
         else ("complaint_id", "ts", "store_id", "channel", "text")
     )
-
-    def dumps(d: dict) -> bytes:
-        return orjson.dumps(d)
 
     def setting(field: str, values: st.SearchStrategy) -> st.SearchStrategy:
         return values.map(lambda v: lambda d: dumps({**d, field: v}))
@@ -94,9 +171,27 @@ def _mutations(kind: str) -> list[tuple[str, st.SearchStrategy]]:
             ),
         ),
         (
-            "extra",
-            st.sampled_from(["colour", "Score", "eventId", "x"]).map(
-                lambda f: lambda d: dumps({**d, f: 1})
+            "schema_version",
+            setting(
+                "schema_version",
+                st.one_of(
+                    st.integers(max_value=0),
+                    st.integers(min_value=65536),
+                    st.sampled_from(["2", 2.0, True, None, [2]]),
+                ),
+            ),
+        ),
+        # JSON has no NaN or Infinity; a number past a double's range (1e400) cannot be kept.
+        (
+            "number_not_json",
+            st.sampled_from([b"NaN", b"Infinity", b"-Infinity"]).map(
+                lambda n: lambda d: dumps(d)[:-1] + b',"x_number":' + n + b"}"
+            ),
+        ),
+        (
+            "number_overflow",
+            st.sampled_from([b"1e400", b"-2E999", b'[1,{"deep":1e309}]']).map(
+                lambda n: lambda d: dumps(d)[:-1] + b',"x_number":' + n + b"}"
             ),
         ),
         (
@@ -117,7 +212,14 @@ def _mutations(kind: str) -> list[tuple[str, st.SearchStrategy]]:
         ("ts_naive", setting("ts", st.just(now.replace(tzinfo=None).isoformat()))),
         (
             "ts_type",
-            setting("ts", st.one_of(st.booleans(), st.floats(), st.lists(st.integers(0, 9)))),
+            setting(
+                "ts",
+                st.one_of(
+                    st.booleans(),
+                    st.floats(allow_nan=False, allow_infinity=False),
+                    st.lists(st.integers(0, 9)),
+                ),
+            ),
         ),
         (
             "channel",
@@ -180,8 +282,8 @@ def _mutations(kind: str) -> list[tuple[str, st.SearchStrategy]]:
 
 def _is_json_object(raw: bytes) -> bool:
     try:
-        return isinstance(orjson.loads(raw), dict)
-    except orjson.JSONDecodeError:
+        return isinstance(from_json(raw, allow_inf_nan=False), dict)
+    except ValueError:
         return False
 
 
@@ -193,20 +295,40 @@ garbage = st.one_of(
 )
 
 
+class Thrown(NamedTuple):
+    topic: str
+    raw: bytes
+    defect: str | None
+    # The unknown fields of a message that parses as a JSON object, as the worker counts them.
+    unknown: tuple[str, ...]
+    # The unknown fields and their values as sent, and the schema_version (valid messages).
+    extra: dict
+    schema_version: int
+
+
+# Defects that leave no JSON object to find unknown fields in.
+_UNPARSED = {"garbage", "not_object", "not_utf8", "truncated", "number_not_json"}
+
+
 @st.composite
-def messages(draw: st.DrawFn) -> tuple[str, bytes, str | None]:
+def messages(draw: st.DrawFn) -> Thrown:
     topic = draw(st.sampled_from(["satisfaction-events", "complaints"]))
     kind = "event" if topic == "satisfaction-events" else "complaint"
     valid = draw(events() if kind == "event" else complaints())
+    extra = {k: v for k, v in valid.items() if k not in KNOWN[kind]}
+    version = valid.get("schema_version", 1)
     choice = draw(st.integers(0, 9))
     if choice < 5:
-        return topic, orjson.dumps(valid), None
+        return Thrown(topic, dumps(valid), None, tuple(extra), extra, version)
     if choice == 5:
         defect, raw = draw(garbage)
-        return topic, raw, defect
+        return Thrown(topic, raw, defect, (), {}, 1)
     defect, mutate = draw(
         st.sampled_from(_mutations(kind)).flatmap(
             lambda pair: pair[1].map(lambda fn: (pair[0], fn))
         )
     )
-    return topic, mutate(valid), defect
+    unknown = () if defect in _UNPARSED else tuple(extra)
+    if defect == "number_overflow":
+        unknown = (*unknown, "x_number")
+    return Thrown(topic, mutate(valid), defect, unknown, extra, version)

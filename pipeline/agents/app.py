@@ -112,6 +112,7 @@ class Worker:
             max_text_chars=settings.max_text_chars,
             max_future=timedelta(seconds=settings.ts_max_future_seconds),
             max_age=timedelta(days=settings.ts_max_age_days),
+            unknown_fields=settings.unknown_fields,
         )
 
     def sink(self, table: tables.Table, topic: str) -> ClickHouseSink:
@@ -240,7 +241,7 @@ def build_app(settings: Settings, worker: Worker) -> faust.App:
             worker.cpu, accept_complaints, msgs, worker.limits, now
         )
         outcome.rows = complaint_rows(
-            accepted, await worker.classify([c.text for _, c in accepted])
+            accepted, await worker.classify([c.text for _, c in accepted]), worker.limits
         )
         return outcome
 

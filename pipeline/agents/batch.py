@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -18,6 +19,7 @@ from pipeline.contracts import (
     SatisfactionEvent,
     decode,
 )
+from pipeline.contracts.evolution import newer_version, unknown_fields
 from pipeline.warehouse.tables import (
     complaint_row,
     complaint_update_row,
@@ -58,6 +60,26 @@ class Outcome:
     dead_letters: list[DeadLetter] = field(default_factory=list)
     # Second and later copies of an id within this batch: not bad input, just not new.
     duplicates: int = 0
+    # Messages carrying fields their contract does not know, by field name, whatever became
+    # of them (kept, ignored or rejected: GAPWATCH_UNKNOWN_FIELDS).
+    unknown_messages: int = 0
+    unknown_fields: Counter[str] = field(default_factory=Counter)
+    # Accepted messages whose schema_version is newer than this worker knows, by version.
+    newer_schema: Counter[int] = field(default_factory=Counter)
+
+    def carried_unknown(self, names: Sequence[str]) -> None:
+        if names:
+            self.unknown_messages += 1
+            self.unknown_fields.update(names)
+
+    def merge(self, other: Outcome) -> None:
+        """Add another outcome of the same batch step (a batch redone message by message)."""
+        self.rows += other.rows
+        self.dead_letters += other.dead_letters
+        self.duplicates += other.duplicates
+        self.unknown_messages += other.unknown_messages
+        self.unknown_fields.update(other.unknown_fields)
+        self.newer_schema.update(other.newer_schema)
 
 
 def _accept(
@@ -67,8 +89,14 @@ def _accept(
     for msg in messages:
         result = decode(msg.value, contract, limits, now)
         if isinstance(result, Rejection):
+            outcome.carried_unknown(result.unknown_fields)
             outcome.dead_letters.append(msg.dead_letter(result.reason, now))
-        elif result.key in seen:  # type: ignore[attr-defined]
+            continue
+        outcome.carried_unknown(unknown_fields(result))
+        version = newer_version(result)
+        if version is not None:
+            outcome.newer_schema[version] += 1
+        if result.key in seen:  # type: ignore[attr-defined]
             outcome.duplicates += 1
         else:
             seen.add(result.key)  # type: ignore[attr-defined]
@@ -78,7 +106,10 @@ def _accept(
 
 def satisfaction_batch(messages: Sequence[Message], limits: Limits, now: datetime) -> Outcome:
     accepted, outcome = _accept(messages, SatisfactionEvent, limits, now)
-    outcome.rows = [satisfaction_row(ev, m.partition, m.offset) for m, ev in accepted]  # type: ignore[arg-type]
+    outcome.rows = [
+        satisfaction_row(ev, m.partition, m.offset, limits.unknown_fields)  # type: ignore[arg-type]
+        for m, ev in accepted
+    ]
     return outcome
 
 
@@ -90,10 +121,12 @@ def accept_complaints(
 
 
 def complaint_rows(
-    accepted: Sequence[tuple[Message, Complaint]], predictions: Sequence[Prediction]
+    accepted: Sequence[tuple[Message, Complaint]],
+    predictions: Sequence[Prediction],
+    limits: Limits,
 ) -> list[tuple]:
     return [
-        complaint_row(c, p, m.partition, m.offset)
+        complaint_row(c, p, m.partition, m.offset, limits.unknown_fields)
         for (m, c), p in zip(accepted, predictions, strict=True)
     ]
 
@@ -102,7 +135,10 @@ def complaint_update_batch(messages: Sequence[Message], limits: Limits, now: dat
     """Updates are stored even when their complaint is unknown or their order odd: the
     complaint_lifecycle and orphan_complaint_updates views explain them."""
     accepted, outcome = _accept(messages, ComplaintUpdate, limits, now)
-    outcome.rows = [complaint_update_row(u, m.partition, m.offset) for m, u in accepted]  # type: ignore[arg-type]
+    outcome.rows = [
+        complaint_update_row(u, m.partition, m.offset, limits.unknown_fields)  # type: ignore[arg-type]
+        for m, u in accepted
+    ]
     return outcome
 
 

@@ -138,6 +138,7 @@ async def _write(
     counters.written += flushed.written
     counters.dead_lettered += len(outcome.dead_letters) + len(refused)
     counters.refused += len(flushed.refused)
+    counters.count_evolution(outcome.unknown_messages, outcome.unknown_fields, outcome.newer_schema)
     counters.duplicates += (
         outcome.duplicates + len(outcome.rows) - flushed.written - len(flushed.refused)
     )
@@ -205,9 +206,7 @@ async def _isolating_failures(step: Step, messages: list[Message], now: datetime
         except Exception as exc:
             reason = f"internal error while processing: {type(exc).__name__}: {exc}"
             single = Outcome(dead_letters=[msg.dead_letter(reason, now)])
-        merged.rows += single.rows
-        merged.dead_letters += single.dead_letters
-        merged.duplicates += single.duplicates
+        merged.merge(single)
     return merged
 
 

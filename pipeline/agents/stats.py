@@ -8,6 +8,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+# Unknown field names come from producers: at most this many are told apart, the rest are
+# counted together, so a producer sending a new name in every message cannot grow a worker.
+_NAMES_KEPT = 50
+OTHER_NAMES = "(other names)"
+
 
 class _Located(Protocol):
     @property
@@ -31,6 +36,12 @@ class TopicStats:
     first_batch_at: float | None = None  # wall clock when the first batch arrived
     # Messages taken from Kafka and not yet written, per partition: behind, not lost.
     in_flight_by_partition: Counter[int] = field(default_factory=Counter)
+    # Messages carrying fields their contract does not know (kept, ignored or rejected as
+    # GAPWATCH_UNKNOWN_FIELDS says) and how often each name came; accepted messages of a
+    # schema_version newer than this worker knows, by version: time to upgrade it.
+    unknown_fields: int = 0
+    unknown_field_names: Counter[str] = field(default_factory=Counter)
+    newer_schema: Counter[int] = field(default_factory=Counter)
 
     @property
     def in_flight(self) -> int:
@@ -42,6 +53,18 @@ class TopicStats:
     def written_out(self, messages: Iterable[_Located]) -> None:
         self.in_flight_by_partition.subtract(m.partition for m in messages)
         self.in_flight_by_partition += Counter()  # drop partitions back at zero
+
+    def count_evolution(
+        self, unknown_messages: int, names: Counter[str], newer_schema: Counter[int]
+    ) -> None:
+        self.unknown_fields += unknown_messages
+        kept = self.unknown_field_names
+        for name, count in names.items():
+            if name in kept or len(kept) < _NAMES_KEPT:
+                kept[name] += count
+            else:
+                kept[OTHER_NAMES] += count
+        self.newer_schema.update(newer_schema)
 
     def warehouse_error(self, kind: str, message: str) -> None:
         self.warehouse_errors[kind] += 1
@@ -57,6 +80,9 @@ class TopicStats:
             "skipped": self.skipped,
             "refused": self.refused,
             "in_flight": self.in_flight,
+            "unknown_fields": self.unknown_fields,
+            "unknown_field_names": dict(self.unknown_field_names.most_common()),
+            "newer_schema": {str(v): n for v, n in sorted(self.newer_schema.items())},
             "warehouse_errors": {
                 "transient": self.warehouse_errors["transient"],
                 "data": self.warehouse_errors["data"],

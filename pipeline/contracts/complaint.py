@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, ClassVar
 
 from pydantic import BaseModel, StringConstraints
 
-from pipeline.contracts._fields import STRICT, Channel, Id
+from pipeline.contracts._fields import STRICT, Channel, Id, SchemaVersion
 from pipeline.contracts._timestamps import Timestamp
 
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
@@ -14,6 +14,7 @@ Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
 
 class Complaint(BaseModel):
     model_config = STRICT
+    SCHEMA_VERSION: ClassVar[int] = 1  # the newest version of this contract the worker knows
 
     complaint_id: Id
     ts: Timestamp
@@ -23,6 +24,7 @@ class Complaint(BaseModel):
     customer_id: Id | None = None
     order_id: Id | None = None
     agent_id: Id | None = None  # the agent the complaint is about, when the desk knows it
+    schema_version: SchemaVersion = 1
 
     @property
     def key(self) -> str:

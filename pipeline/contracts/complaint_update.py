@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, ClassVar, Literal
 
 from pydantic import BaseModel, StringConstraints
 
-from pipeline.contracts._fields import STRICT, Id, Score
+from pipeline.contracts._fields import STRICT, Id, SchemaVersion, Score
 from pipeline.contracts._timestamps import Timestamp
 
 Status = Literal["acknowledged", "resolved", "reopened", "closed"]
@@ -15,6 +15,7 @@ Note = Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000)]
 
 class ComplaintUpdate(BaseModel):
     model_config = STRICT
+    SCHEMA_VERSION: ClassVar[int] = 1  # the newest version of this contract the worker knows
 
     complaint_id: Id
     ts: Timestamp
@@ -22,6 +23,7 @@ class ComplaintUpdate(BaseModel):
     agent_id: Id | None = None
     recovery_score: Score | None = None  # the customer's satisfaction with the recovery, 1–5
     note: Note | None = None
+    schema_version: SchemaVersion = 1
 
     @property
     def key(self) -> str:

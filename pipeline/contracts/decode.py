@@ -4,41 +4,59 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import TypeVar
+from typing import Any, TypeVar
 
-import orjson
 from pydantic import BaseModel, ValidationError
+from pydantic_core import from_json
 
 from pipeline.contracts._timestamps import check_window
 from pipeline.contracts.complaint import Complaint
+from pipeline.contracts.evolution import (
+    UnknownFields,
+    first_non_finite,
+    newer_version_note,
+    unknown_fields,
+    unknown_reason,
+)
 
 M = TypeVar("M", bound=BaseModel)
 
 
 @dataclass(frozen=True)
 class Limits:
+    """What decoding accepts beyond the contracts' own types."""
+
     max_text_chars: int = 2000
     max_future: timedelta = timedelta(minutes=10)
     max_age: timedelta = timedelta(days=400)
+    # Fields a contract does not know: kept, ignored or rejected (evolution.py).
+    unknown_fields: UnknownFields = "keep"
 
 
 @dataclass(frozen=True)
 class Rejection:
     reason: str
+    # The unknown fields the message carried, whatever the reason: the worker counts them.
+    unknown_fields: tuple[str, ...] = ()
 
 
 def decode(raw: bytes | None, contract: type[M], limits: Limits, now: datetime) -> M | Rejection:
     # Fast path: pydantic parses and validates the bytes in one pass (half the cost of
-    # orjson then a dict). The contracts are strict and hold no floats, so it accepts exactly
-    # what the path below accepts; anything it refuses goes there for a precise reason.
+    # parsing then validating a dict). Both paths parse with the same parser (jiter) and the
+    # contracts hold no floats, so it accepts exactly what the path below accepts, and builds
+    # the same model; anything it refuses goes there for a precise reason, and so does an
+    # unknown field holding NaN or 1e400, which JSON cannot hold and the path below refuses.
     if raw:
         try:
             model = contract.model_validate_json(raw)
         except ValidationError:
             pass
         else:
-            problem = _business_rules(model, limits, now)
-            return Rejection(problem) if problem else model
+            if not model.__pydantic_extra__:  # the common case, inline: every field known
+                problem = _business_rules(model, limits, now)
+                return Rejection(problem) if problem else model
+            if first_non_finite(model.__pydantic_extra__) is None:
+                return _checked(model, limits, now)
     return _explained(raw, contract, limits, now)
 
 
@@ -52,17 +70,44 @@ def _explained(
     except UnicodeDecodeError as exc:
         return Rejection(f"value is not valid UTF-8 (byte {raw[exc.start]:#04x} at {exc.start})")
     try:
-        data = orjson.loads(text)
-    except orjson.JSONDecodeError as exc:
+        data = from_json(text, allow_inf_nan=False)
+    except ValueError as exc:
         return Rejection(f"value is not JSON: {exc}")
     if not isinstance(data, dict):
         return Rejection(f"expected a JSON object, got {_json_kind(data)}")
     try:
         model = contract.model_validate(data)
     except ValidationError as exc:
-        return Rejection(describe(exc))
+        names = _unknown_keys(data, contract)
+        reason = describe(exc)
+        if names and limits.unknown_fields == "reject":
+            reason += "; " + unknown_reason(names)
+        return Rejection(reason, names)
+    name = first_non_finite(model.model_extra)
+    if name is not None:
+        return Rejection(
+            f"{name}: holds a number JSON cannot store (NaN, Infinity or beyond a double)",
+            unknown_fields(model),
+        )
+    return _checked(model, limits, now)
+
+
+def _checked(model: M, limits: Limits, now: datetime) -> M | Rejection:
+    """A model whose fields are valid: the policy for unknown fields, then the rules
+    beyond types (the time window, the text's length)."""
     problem = _business_rules(model, limits, now)
-    return Rejection(problem) if problem else model
+    extra = model.__pydantic_extra__  # empty in the common case: every field known
+    if extra and limits.unknown_fields == "reject":
+        names = tuple(extra)
+        refused = unknown_reason(names) + newer_version_note(model)
+        return Rejection(f"{problem}; {refused}" if problem else refused, names)
+    if problem:
+        return Rejection(problem, tuple(extra or ()))
+    return model
+
+
+def _unknown_keys(data: dict[str, Any], contract: type[BaseModel]) -> tuple[str, ...]:
+    return tuple(k for k in data if k not in contract.model_fields)
 
 
 def _business_rules(model: BaseModel, limits: Limits, now: datetime) -> str | None:
@@ -84,8 +129,6 @@ def describe(exc: ValidationError) -> str:
         kind = err["type"]
         if kind == "missing":
             parts.append(f"{field}: required field is missing")
-        elif kind == "extra_forbidden":
-            parts.append(f"{field}: unknown field")
         elif kind == "value_error":  # our own validators already quote the input
             parts.append(f"{field}: {err['msg'].removeprefix('Value error, ')}")
         elif kind == "literal_error" and len(err["loc"]) >= 2:

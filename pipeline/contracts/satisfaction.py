@@ -2,14 +2,25 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from pydantic import BaseModel
 
-from pipeline.contracts._fields import STRICT, Channel, Dimension, Id, Score, ServqualScore
+from pipeline.contracts._fields import (
+    STRICT,
+    Channel,
+    Dimension,
+    Id,
+    SchemaVersion,
+    Score,
+    ServqualScore,
+)
 from pipeline.contracts._timestamps import Timestamp
 
 
 class SatisfactionEvent(BaseModel):
     model_config = STRICT
+    SCHEMA_VERSION: ClassVar[int] = 1  # the newest version of this contract the worker knows
 
     event_id: Id
     ts: Timestamp
@@ -21,6 +32,7 @@ class SatisfactionEvent(BaseModel):
     # SERVQUAL expectation and perception (1–7) per dimension; gap 5 = perception − expectation.
     expectation: dict[Dimension, ServqualScore] | None = None
     perception: dict[Dimension, ServqualScore] | None = None
+    schema_version: SchemaVersion = 1
 
     @property
     def key(self) -> str:

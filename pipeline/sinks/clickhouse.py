@@ -75,7 +75,7 @@ class ClickHouseSink(BatchingSink):
         lines, unencodable = encode(new)
         block = Block(
             self.table.name,
-            self.table.columns,
+            self.table.row_columns,
             token_for(self.table.name, [self.table.key(row) for row in new]),
             tuple(lines),
         )

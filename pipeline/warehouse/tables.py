@@ -6,6 +6,11 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from pipeline.contracts import Complaint, ComplaintUpdate, DeadLetter, SatisfactionEvent
+from pipeline.contracts.evolution import UnknownFields, extra_column
+
+# The message's schema_version and the unknown fields kept from it (migration 0009), the
+# first columns appended to the input tables.
+EVOLUTION = ("schema_version", "extra")
 
 
 @dataclass(frozen=True)
@@ -16,6 +21,15 @@ class Table:
     key: Callable[[Sequence[object]], str]
     # Whether ingested_keys holds this table's keys (rows already there are skipped).
     keyed: bool = True
+    # Columns added since, in the order they were added, always last in an agent's row: a
+    # block the write ledger kept from before one has shorter rows, which ClickHouse completes
+    # with their defaults. Rows built by hand may fill ``columns`` only.
+    appended: tuple[str, ...] = ()
+
+    @property
+    def row_columns(self) -> tuple[str, ...]:
+        """The columns of a row as the agents build and write it."""
+        return self.columns + self.appended
 
     def position(self, row: Sequence[object]) -> tuple[int, int] | None:
         """Where the row's message sat (partition, offset), for tables that record it."""
@@ -45,6 +59,7 @@ SATISFACTION_EVENTS = Table(
         "source_offset",
     ),
     _first,
+    appended=EVOLUTION,
 )
 COMPLAINTS = Table(
     "complaints",
@@ -67,6 +82,7 @@ COMPLAINTS = Table(
         "source_offset",
     ),
     _first,
+    appended=EVOLUTION,
 )
 COMPLAINT_UPDATES = Table(
     "complaint_updates",
@@ -82,6 +98,7 @@ COMPLAINT_UPDATES = Table(
     ),
     # Must match complaint_updates_keys_mv: complaint_id|status|epoch milliseconds.
     lambda row: f"{row[0]}|{row[2]}|{int(row[1].timestamp() * 1000)}",  # type: ignore[attr-defined]
+    appended=EVOLUTION,
 )
 DEAD_LETTERS = Table(
     "dead_letters",
@@ -142,11 +159,14 @@ TABLES = {
 
 
 def columns_of(name: str) -> tuple[str, ...]:
-    """A table's columns by name: what the write ledger re-inserts a block with."""
-    return TABLES[name].columns
+    """A table's row columns by name: what the write ledger re-inserts a block with."""
+    return TABLES[name].row_columns
 
 
-def satisfaction_row(event: SatisfactionEvent, partition: int, offset: int) -> tuple:
+def satisfaction_row(
+    event: SatisfactionEvent, partition: int, offset: int, unknown: UnknownFields = "keep"
+) -> tuple:
+    """``unknown``: what becomes of the event's unknown fields (GAPWATCH_UNKNOWN_FIELDS)."""
     return (
         event.event_id,
         event.ts,
@@ -159,10 +179,18 @@ def satisfaction_row(event: SatisfactionEvent, partition: int, offset: int) -> t
         event.perception or {},
         partition,
         offset,
+        event.schema_version,
+        extra_column(event, unknown),
     )
 
 
-def complaint_row(complaint: Complaint, prediction: object, partition: int, offset: int) -> tuple:
+def complaint_row(
+    complaint: Complaint,
+    prediction: object,
+    partition: int,
+    offset: int,
+    unknown: UnknownFields = "keep",
+) -> tuple:
     p = prediction  # a pipeline.classifier.Prediction; typed loosely to keep layers apart
     return (
         complaint.complaint_id,
@@ -181,6 +209,8 @@ def complaint_row(complaint: Complaint, prediction: object, partition: int, offs
         list(p.terms),  # type: ignore[attr-defined]
         partition,
         offset,
+        complaint.schema_version,
+        extra_column(complaint, unknown),
     )
 
 
@@ -203,7 +233,9 @@ def dead_letter_row(letter: DeadLetter) -> tuple:
     )
 
 
-def complaint_update_row(update: ComplaintUpdate, partition: int, offset: int) -> tuple:
+def complaint_update_row(
+    update: ComplaintUpdate, partition: int, offset: int, unknown: UnknownFields = "keep"
+) -> tuple:
     return (
         update.complaint_id,
         update.ts,
@@ -213,4 +245,6 @@ def complaint_update_row(update: ComplaintUpdate, partition: int, offset: int) -
         update.note,
         partition,
         offset,
+        update.schema_version,
+        extra_column(update, unknown),
     )

@@ -1,4 +1,5 @@
-"""10,000 random and malformed messages at a real worker: no crash, exact dead-letter count."""
+"""10,000 random and malformed messages at a real worker: no crash, exact dead-letter count;
+unknown fields and newer schema versions of valid ones kept and counted, never dead letters."""
 
 from __future__ import annotations
 
@@ -24,6 +25,9 @@ def test_ten_thousand_hostile_messages(settings_, broker, produce, tmp_path):
 
     sent: Counter = Counter()
     defects: Counter = Counter()
+    carried: Counter = Counter()  # per topic: messages whose unknown fields the worker sees
+    kept: Counter = Counter()  # per topic: valid messages stored with unknown fields
+    newer: Counter = Counter()  # per topic and schema_version > 1: valid messages
 
     @settings(
         max_examples=200,
@@ -34,10 +38,15 @@ def test_ten_thousand_hostile_messages(settings_, broker, produce, tmp_path):
     )
     @given(st.lists(messages(), min_size=50, max_size=50))
     def throw(batch):
-        for topic, raw, defect in batch:
-            produce(topic, raw)
-            sent[(topic, defect is None)] += 1
-            defects[defect] += 1
+        for m in batch:
+            produce(m.topic, m.raw)
+            sent[(m.topic, m.defect is None)] += 1
+            defects[m.defect] += 1
+            carried[m.topic] += bool(m.unknown)
+            if m.defect is None:
+                kept[m.topic] += bool(m.extra)
+                if m.schema_version > 1:
+                    newer[(m.topic, str(m.schema_version))] += 1
 
     throw()
     produce.flush()
@@ -45,15 +54,22 @@ def test_ten_thousand_hostile_messages(settings_, broker, produce, tmp_path):
     invalid = sum(n for (_, ok), n in sent.items() if not ok)
     assert total >= 10_000 and invalid >= 4_000
     assert len(defects) >= 20, defects  # every kind of defect was thrown, many times
+    assert min(kept.values()) >= 500 and len(newer) == 4, (kept, newer)
 
     with worker_process(settings_.with_(kafka_bootstrap=broker.bootstrap), tmp_path) as worker:
-        worker.wait_until(
+        stats = worker.wait_until(
             lambda t: (
                 t["satisfaction-events"]["received"] + t["complaints"]["received"] == total
                 and t["dead-letters"]["received"] == invalid
             ),
             timeout=180,
         )
+        topics = stats["worker"]["topics"]
+        for topic in ("satisfaction-events", "complaints"):
+            assert topics[topic]["unknown_fields"] == carried[topic]
+            assert topics[topic]["newer_schema"] == {
+                version: n for (t, version), n in sorted(newer.items()) if t == topic
+            }
         assert worker.stop() == 0
         assert "Traceback" not in worker.log()
 
@@ -62,7 +78,14 @@ def test_ten_thousand_hostile_messages(settings_, broker, produce, tmp_path):
         q = lambda sql: client.query(sql).result_rows[0][0]  # noqa: E731
         assert q("SELECT count() FROM dead_letters") == invalid
         assert q("SELECT countIf(reason = '') FROM dead_letters") == 0
+        assert q("SELECT countIf(reason LIKE '%unknown field%') FROM dead_letters") == 0
         assert q("SELECT count() FROM satisfaction_events") == sent[("satisfaction-events", True)]
         assert q("SELECT count() FROM complaints") == sent[("complaints", True)]
+        for table, topic in (("satisfaction_events", "satisfaction-events"), ("complaints",) * 2):
+            assert q(f"SELECT countIf(extra != '{{}}') FROM {table}") == kept[topic]
+            assert q(f"SELECT countIf(NOT isValidJSON(extra)) FROM {table}") == 0
+            assert q(f"SELECT countIf(schema_version > 1) FROM {table}") == sum(
+                n for (t, _), n in newer.items() if t == topic
+            )
     finally:
         client.close()

@@ -33,7 +33,7 @@ def rows(*scores: tuple[str, int, str]) -> list[tuple]:
 
 
 def test_migrations_apply_once_and_are_recorded(client):
-    assert [m.version for m in migrate(client, MIGRATIONS)] == [1, 2, 3, 4, 5, 6, 7, 8]
+    assert [m.version for m in migrate(client, MIGRATIONS)] == [1, 2, 3, 4, 5, 6, 7, 8, 9]
     assert migrate(client, MIGRATIONS) == []
     assert client.query(
         "SELECT version, name FROM schema_migrations ORDER BY version"
@@ -46,6 +46,7 @@ def test_migrations_apply_once_and_are_recorded(client):
         (6, "health_and_review"),
         (7, "review_labels"),
         (8, "delivery"),
+        (9, "contract_evolution"),
     ]
 
 

@@ -44,3 +44,10 @@ def test_env_round_trips_for_child_processes():
 def test_a_review_threshold_outside_0_1_is_refused(value):
     with pytest.raises(ConfigError, match="GAPWATCH_REVIEW_THRESHOLD"):
         Settings.from_env({"GAPWATCH_REVIEW_THRESHOLD": value})
+
+
+def test_unknown_fields_takes_only_the_three_policies():
+    assert Settings.from_env({}).unknown_fields == "keep"
+    assert Settings.from_env({"GAPWATCH_UNKNOWN_FIELDS": "reject"}).unknown_fields == "reject"
+    with pytest.raises(ConfigError, match="GAPWATCH_UNKNOWN_FIELDS='drop' must be one of keep"):
+        Settings.from_env({"GAPWATCH_UNKNOWN_FIELDS": "drop"})
