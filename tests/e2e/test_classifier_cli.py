@@ -55,7 +55,7 @@ def test_classify_answers_every_line_in_order(settings):
     fields = {"id", "gap", "gap_confidence", "dimension", "dimension_confidence"}
     assert set(out[0]) == fields | {"model_version", "terms"}
     assert out[0]["gap"] == "gap3_delivery" and out[5]["gap"] == "gap4_communication"
-    assert out[6]["gap"] == "not_complaint" and out[6]["dimension"] is None
+    assert out[7]["gap"] == "not_complaint" and out[7]["dimension"] is None
     assert 0 < out[0]["gap_confidence"] <= 1 and isinstance(out[0]["terms"], list)
 
 
