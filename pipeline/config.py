@@ -25,6 +25,8 @@ class Settings:
     kafka_declare_topics: bool = True
     # How long a silent worker keeps its partitions; a restart waits this long for them.
     kafka_session_timeout: float = 30.0
+    # How long a worker or command waits for a broker to answer before saying none does.
+    kafka_connect_timeout: float = 20.0
     # How long the broker may hold a fetch that finds no data (Faust alone would use 1500).
     kafka_fetch_max_wait_ms: int = 500
     # Declared on a real broker: partitions are the unit of parallelism (workers ≤ partitions).

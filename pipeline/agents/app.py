@@ -14,12 +14,14 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
 
 import faust
 from clickhouse_connect.driver.client import Client
 from faust.exceptions import ConsumerNotStarted
 from faust.types import TP
 
+from pipeline.agents import warehouse_proxy
 from pipeline.agents.batch import (
     Message,
     Outcome,
@@ -274,6 +276,10 @@ def build_app(settings: Settings, worker: Worker) -> faust.App:
     if settings.kafka_rejoin_seconds > 0:
         _rejoin_when_stalled(app, settings, worker)
     _health(app, settings, worker)
+
+    if urlsplit(settings.clickhouse_dsn).scheme == "chdb":
+        # The chDB path is this process's alone: reads of other processes come through here.
+        warehouse_proxy.register(app, worker.client, worker.in_io)
 
     @app.page("/stats/")
     async def stats(web: Any, request: Any) -> Any:

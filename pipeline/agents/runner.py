@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import errno
 import logging
+import socket
+from urllib.parse import urlsplit
 
 import faust
 
@@ -12,18 +15,48 @@ from pipeline.classifier.artifact import stamp
 from pipeline.config import Settings
 from pipeline.kafka.cluster import cluster_id
 from pipeline.warehouse import connect, redact
+from pipeline.warehouse.client import chdb_path
+from pipeline.warehouse.holder import announce, withdraw
 from pipeline.warehouse.setup import prepare_warehouse
 
 log = logging.getLogger(__name__)
 
 
+class PortInUse(RuntimeError):
+    """The worker's web port is taken (another worker on this host, most likely)."""
+
+
+def check_port(host: str, port: int) -> None:
+    with socket.socket() as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind((host, port))
+        except OSError as exc:
+            if exc.errno != errno.EADDRINUSE:
+                raise
+            raise PortInUse(
+                f"port {port} on {host} is already in use (another worker?): give this worker "
+                "its own GAPWATCH_WEB_PORT"
+            ) from None
+
+
 def prepare(settings: Settings) -> tuple[Worker, faust.App]:
+    """Each step says what it waits for, in the log: a demo and an operator can follow it."""
     settings.data_dir.mkdir(parents=True, exist_ok=True)  # Faust makes only the last level
+    check_port(settings.web_bind, settings.web_port)
+    log.info("starting: looking for Kafka at %s", settings.kafka_bootstrap)
     cluster = cluster_id(settings)  # and a clear error now if no broker answers
-    client = connect(settings.clickhouse_dsn)
+    log.info("starting: opening the warehouse %s", redact(settings.clickhouse_dsn))
+    client = connect(settings.clickhouse_dsn, through_worker=False)
+    log.info("starting: applying schema migrations")
     prepare_warehouse(client, settings)
     # Which file is in place before loading: a model saved while this one loads is picked up.
     saved = stamp(settings.model_dir)
+    log.info(
+        "starting: %s the classifier in %s",
+        "loading" if saved is not None else "training (no model yet; this takes minutes)",
+        settings.model_dir,
+    )
     classifier = load_or_build(settings.model_dir, settings.assets_dir)
     worker = Worker(settings, client, classifier, saved, cluster_id=cluster)
     log.info(
@@ -38,7 +71,14 @@ def prepare(settings: Settings) -> tuple[Worker, faust.App]:
 
 def run_worker(settings: Settings) -> None:
     worker, app = prepare(settings)
+    # On the embedded stack this process now holds the chDB path: other processes' reads
+    # come through it (pipeline.agents.warehouse_proxy).
+    embedded = urlsplit(settings.clickhouse_dsn).scheme == "chdb"
+    if embedded:
+        announce(chdb_path(settings.clickhouse_dsn), settings.web_bind, settings.web_port)
     try:
         faust.Worker(app, loglevel=settings.log_level, quiet=True).execute_from_commandline()
     finally:
+        if embedded:
+            withdraw(chdb_path(settings.clickhouse_dsn))
         worker.close()

@@ -13,7 +13,7 @@ from pathlib import Path
 import joblib
 
 from pipeline.classifier.corpus import Labeled, corpus_files, load_jsonl
-from pipeline.classifier.model import GapClassifier
+from pipeline.classifier.model import GapClassifier, Progress
 from pipeline.classifier.tokenize import Tokenizer
 
 log = logging.getLogger(__name__)
@@ -43,12 +43,18 @@ def fingerprint(assets_dir: Path, extra: list[Labeled] | None = None) -> str:
     return "gapclf-" + digest.hexdigest()[:12]
 
 
-def train(assets_dir: Path, extra: list[Labeled] | None = None) -> GapClassifier:
+def _logged(step: str, done: float) -> None:
+    log.info("training the classifier: %s (%.0f%%)", step, 100 * done)
+
+
+def train(
+    assets_dir: Path, extra: list[Labeled] | None = None, progress: Progress = _logged
+) -> GapClassifier:
     records = load_jsonl(corpus_files(assets_dir)) + list(extra or [])
     if not records:
         raise FileNotFoundError(f"no labeled texts under {assets_dir / 'corpus'}")
     version = fingerprint(assets_dir, extra)
-    model = GapClassifier(version, tokenizer_for(assets_dir)).fit(records)
+    model = GapClassifier(version, tokenizer_for(assets_dir)).fit(records, progress)
     model.feature_version = FEATURE_VERSION
     return model
 
@@ -89,9 +95,10 @@ def load(model_dir: Path, assets_dir: Path) -> GapClassifier:
     return model
 
 
-def load_or_build(model_dir: Path, assets_dir: Path) -> GapClassifier:
+def load_or_build(model_dir: Path, assets_dir: Path, progress: Progress = _logged) -> GapClassifier:
     """Load the artifact; build it first when it is missing, or when it was built by code
-    whose features or model differ (an upgrade), which could not use it."""
+    whose features or model differ (an upgrade), which could not use it. A model built here
+    is saved before it is used, so an interrupted start keeps it."""
     if (model_dir / ARTIFACT).exists():
         model = load(model_dir, assets_dir)
         if features_of(model) == FEATURE_VERSION:
@@ -106,6 +113,6 @@ def load_or_build(model_dir: Path, assets_dir: Path) -> GapClassifier:
         )
     else:
         log.info("no trained classifier in %s: training one from %s", model_dir, assets_dir)
-    model = train(assets_dir)
+    model = train(assets_dir, progress=progress)
     save(model, model_dir)
     return model

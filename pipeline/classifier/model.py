@@ -4,7 +4,7 @@ their probabilities calibrated by temperature scaling (so a 0.8 means right abou
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -17,6 +17,14 @@ from pipeline.classifier.corpus import Labeled
 from pipeline.classifier.tokenize import Tokenizer, normalize
 
 NO_DIMENSION = "none"
+# Training reports (step, share of the whole done); shares weigh the steps by their time.
+Progress = Callable[[str, float], None]
+
+
+def _silent(step: str, done: float) -> None:
+    pass
+
+
 # Gaps for which no SERVQUAL dimension is predicted (labeling guide: null).
 _DIMENSIONLESS = frozenset({"not_complaint"})
 
@@ -60,17 +68,24 @@ class GapClassifier:
         self.gap_model = _calibrated()
         self.dim_model = _calibrated()
 
-    def fit(self, records: Sequence[Labeled]) -> GapClassifier:
+    def fit(self, records: Sequence[Labeled], progress: Progress = _silent) -> GapClassifier:
         self.texts = len(records)
         normalized = [normalize(r.text) for r in records]
+        progress(f"tokenizing {len(records):,} texts", 0.0)
+        docs = []
+        for i, text in enumerate(normalized):
+            docs.append(self._word_doc(text))
+            if i % 500 == 0:
+                progress(f"tokenizing {len(records):,} texts", 0.05 * i / len(normalized))
+        progress("counting word and character n-grams", 0.05)
         features = hstack(
-            [
-                self.words.fit_transform([self._word_doc(t) for t in normalized]),
-                self.chars.fit_transform(normalized),
-            ]
+            [self.words.fit_transform(docs), self.chars.fit_transform(normalized)]
         ).tocsr()
+        progress("fitting the gap model", 0.1)
         self.gap_model.fit(features, [r.gap for r in records])
+        progress("fitting the dimension model", 0.55)
         self.dim_model.fit(features, [r.dimension or NO_DIMENSION for r in records])
+        progress("done", 1.0)
         self._word_names = self.words.get_feature_names_out()
         # The refit linear model behind the calibration: its weights explain a prediction.
         self._gap_linear = self.gap_model.calibrated_classifiers_[0].estimator

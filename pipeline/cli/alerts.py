@@ -19,17 +19,17 @@ def alerts() -> None:
 @click.option("--days", default=14, show_default=True)
 def evaluate_command(seed: int, days: int) -> None:
     """Inject known drops into simulated stores and report how the real detector does."""
-    from rich.console import Console
     from rich.table import Table
 
     from pipeline.alerting import DetectorConfig
     from pipeline.alerting.harness import evaluate
+    from pipeline.cli._root import console as rich_console
 
     config = settings()
     detector = DetectorConfig(
         open_evidence=config.alert_evidence, min_ratings=config.alert_min_ratings
     )
-    with Console().status("running scenarios through the detector…"):
+    with rich_console().status("running scenarios through the detector…"):
         result = evaluate(seed=seed, days=days, config=detector)
     out = Table(title=f"Injected drops (seed {seed}, {days} days)", header_style="bold")
     for column in ("scenario", "store", "ratings/h", "drop", "shape", "detected after", "≤ 30 min"):
@@ -49,7 +49,7 @@ def evaluate_command(seed: int, days: int) -> None:
             "not detected" if delay is None else f"{delay / timedelta(minutes=1):.0f} min",
             "[green]yes[/]" if within else "[red]no[/]",
         )
-    console = Console()
+    console = rich_console()
     console.print(out)
     console.print(
         f"false alerts: {result.false_alerts} in {result.store_days:.0f} store-days = "

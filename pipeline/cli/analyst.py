@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from contextlib import closing
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -53,14 +54,29 @@ def _errors() -> tuple[type[Exception], ...]:
     return ReadOnlyError, WarehouseError
 
 
+_QUOTED = re.compile(r"'(?:[^'\\]|\\.)*'|\"(?:[^\"\\]|\\.)*\"|`[^`]*`", re.DOTALL)
+
+
+def _one_statement(query: str) -> str:
+    """The query without a trailing semicolon; two statements are refused, so each result
+    keeps its own header."""
+    body = query.strip().rstrip(";").strip()
+    if ";" in _QUOTED.sub("''", body):
+        raise click.UsageError("one statement at a time: run each query on its own")
+    if not body:
+        raise click.UsageError("the query is empty")
+    return body
+
+
 @main.command()
 @click.argument("query")
 @FORMAT
 def sql(query: str, fmt: str) -> None:
-    """Run a read-only QUERY against the warehouse and print the result."""
+    """Run a read-only QUERY (one statement) against the warehouse and print the result."""
     from pipeline.warehouse import connect
     from pipeline.warehouse.readonly import read
 
+    query = _one_statement(query)
     try:
         with closing(connect(settings().clickhouse_dsn)) as client:
             columns, rows = read(client, query)

@@ -30,16 +30,16 @@ def bench() -> None:
 )
 def bench_warehouse(events: int, complaints: int, repeats: int, path: Path | None) -> None:
     """Seed a chDB warehouse with EVENTS ratings and COMPLAINTS, then time every query."""
-    from rich.console import Console
     from rich.table import Table
 
     from pipeline.bench.warehouse import seed, time_queries
+    from pipeline.cli._root import console as rich_console
     from pipeline.warehouse import connect
     from pipeline.warehouse.library import library
     from pipeline.warehouse.setup import prepare_warehouse
 
     config = settings()
-    console = Console()
+    console = rich_console()
     with tempfile.TemporaryDirectory(prefix="gapwatch-bench-") as scratch:
         target = path or Path(scratch) / "chdb"
         with closing(connect(f"chdb://{target}")) as client:
@@ -110,14 +110,14 @@ def bench_pipeline(
     import shlex
     import sys
 
-    from rich.console import Console
     from rich.table import Table
 
     from pipeline.bench import record
     from pipeline.bench.pipeline import run
+    from pipeline.cli._root import console as rich_console
 
     logging.basicConfig(level=logging.WARNING)
-    console = Console()
+    console = rich_console()
     machine = record.machine()  # the load average before the run, not the one it causes
     with console.status("measuring ceilings, then the pipeline…"):
         report = run(settings(), events, complaints, latency_seconds, rate, rounds)

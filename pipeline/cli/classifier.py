@@ -58,8 +58,6 @@ def classify(file: IO[bytes]) -> None:
 def _chunks(file: IO[bytes], size: int) -> Iterator[list[bytes]]:
     chunk: list[bytes] = []
     for line in file:
-        if not line.strip():
-            continue
         chunk.append(line)
         if len(chunk) == size:
             yield chunk
@@ -69,7 +67,10 @@ def _chunks(file: IO[bytes], size: int) -> Iterator[list[bytes]]:
 
 
 def _parse(line: bytes, max_chars: int) -> tuple[object, str, str | None]:
-    """(id, text, error): error is None for a line we can classify."""
+    """(id, text, error): error is None for a line we can classify. A blank line gets its
+    own error line, so the output keeps one line per line in."""
+    if not line.strip():
+        return None, "", "empty line"
     try:
         item = orjson.loads(line)
     except orjson.JSONDecodeError as exc:
@@ -96,12 +97,15 @@ def train_command(without_reviews: bool) -> None:
     stored in the warehouse. Running workers switch to it within GAPWATCH_MODEL_RELOAD_SECONDS."""
     from pipeline.classifier import Labeled, train
     from pipeline.classifier.artifact import save
+    from pipeline.cli._root import console as rich_console
+    from pipeline.terminal import training_bar
 
     config = settings()
     corrections = [] if without_reviews else _corrections(config)
     started = time.monotonic()
     click.echo(f"training on the corpus and {len(corrections)} review labels…", err=True)
-    model = train(config.assets_dir, extra=[Labeled(*c) for c in corrections])
+    with training_bar(rich_console(stderr=True), "training") as progress:
+        model = train(config.assets_dir, [Labeled(*c) for c in corrections], progress)
     save(model, config.model_dir)
     click.echo(
         f"model {model.version}: {model.texts} texts, {time.monotonic() - started:.0f} s, "
@@ -141,19 +145,18 @@ def evaluate_command(out: Path | None, reviewed: int) -> None:
     precision, recall and F1, macro-F1, confusion matrix; then retrain with the first
     REVIEWED texts of each real-text set and score the rest. Writes the figures and a model
     card."""
-    from rich.console import Console
-
     from pipeline.classifier import load_or_build
     from pipeline.classifier.card import write
     from pipeline.classifier.corpus import corpus_files, eval_files, is_real, load_jsonl, unseen
     from pipeline.classifier.evaluate import evaluate
     from pipeline.classifier.experiment import after_review
+    from pipeline.cli._root import console as rich_console
 
     config = settings()
     model = load_or_build(config.model_dir, config.assets_dir)
     by_file = {path.stem: load_jsonl([path]) for path in corpus_files(config.assets_dir)}
     corpus = [record for records in by_file.values() for record in records]
-    console = Console()
+    console = rich_console()
     reports, experiments = [], []
     for path in eval_files(config.assets_dir):
         records, dropped = unseen(load_jsonl([path]), corpus)

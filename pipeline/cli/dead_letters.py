@@ -45,7 +45,7 @@ def replay(reason: str, since: datetime | None, limit: int, dry_run: bool) -> No
         click.echo(f"would replay {len(chosen)} dead letters: {summary}")
         return
     try:
-        cluster_id(config, timeout=15)
+        cluster_id(config)
     except BrokerUnreachable as exc:
         raise click.ClickException(str(exc)) from None
     acked, report = send_back(config, chosen)

@@ -71,8 +71,8 @@ def push(
     password from GAPWATCH_CH_GRAFANA_PASSWORD."""
     from grafana_client import GrafanaApi
     from grafana_client.client import GrafanaException
-    from rich.console import Console
 
+    from pipeline.cli._root import console as rich_console
     from pipeline.demo.render import table
     from pipeline.panels import dashboards
     from pipeline.panels.push import ClickHouseLink, push
@@ -96,4 +96,4 @@ def push(
     except OSError as exc:
         raise click.ClickException(f"cannot reach Grafana at {url}: {exc}") from None
     rows = [(c.kind, c.name, c.action) for c in changes]
-    Console().print(table(["kind", "name", "action"], rows, title=f"Grafana at {url}"))
+    rich_console().print(table(["kind", "name", "action"], rows, title=f"Grafana at {url}"))

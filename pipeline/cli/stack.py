@@ -70,20 +70,32 @@ def simulate(
     invalid_share: float,
     bootstrap: str | None,
 ) -> None:
-    """Produce realistic satisfaction events and complaints to Kafka with kafka-python."""
+    """Produce realistic satisfaction events and complaints to Kafka with kafka-python.
+    SIGTERM or Ctrl-C stops it early: what was sent is flushed and reported."""
+    from kafka.errors import NoBrokersAvailable
+
     from pipeline.kafka import kafka_python_config
     from pipeline.simulate import Scenario, produce
 
     config = settings()
+    target = bootstrap or config.kafka_bootstrap
     scenario = Scenario(seed=seed, stores=stores, run_id=run_id, invalid_share=invalid_share)
-    produced = produce(
-        bootstrap or config.kafka_bootstrap, scenario, rate, seconds, kafka_python_config(config)
-    )
+    stop = threading.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: stop.set())
+    try:
+        produced = produce(target, scenario, rate, seconds, kafka_python_config(config), stop)
+    except NoBrokersAvailable:
+        raise click.ClickException(
+            f"no Kafka broker answered at {target}: start one (gapwatch broker) or point "
+            "GAPWATCH_KAFKA_BOOTSTRAP (or --bootstrap) at yours"
+        ) from None
     report = {
         "produced": dict(produced.counts),
         "malformed": dict(produced.malformed),
         "seconds": round(produced.seconds, 2),
         "run_id": scenario.run_id,
+        "stopped_early": stop.is_set(),
     }
     click.echo(json.dumps(report))
 
@@ -97,9 +109,14 @@ def topics() -> None:
 def topics_create() -> None:
     """Create the topics of infra/kafka/topics.json with their partitions and retention."""
     from pipeline.kafka import create_topics, topic_specs
+    from pipeline.kafka.topics import TopicsError
 
     config = settings()
-    for name, outcome in create_topics(config).items():
+    try:
+        outcomes = create_topics(config)
+    except TopicsError as exc:
+        raise click.ClickException(str(exc)) from None
+    for name, outcome in outcomes.items():
         spec = topic_specs(config)[name]
         click.echo(
             f"{name}: {outcome} ({spec.partitions} partitions, replication "

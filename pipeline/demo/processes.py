@@ -29,14 +29,22 @@ class Children:
         mode = "ab" if name in self._started else "wb"
         self._started.add(name)
         with (self.log_dir / f"{name}.log").open(mode) as log:  # the child keeps its own copy
+            # A session of its own: Ctrl-C at the terminal reaches only the parent, which
+            # stops its children in order (simulator, worker, broker) instead of all at once.
             proc = subprocess.Popen(
                 [sys.executable, "-m", "pipeline", *args],
                 stdout=log,
                 stderr=subprocess.STDOUT,
                 env={**os.environ, **env},
+                start_new_session=True,
             )
         self.procs[name] = proc
         return proc
+
+    def last_line(self, name: str, containing: str = "") -> str:
+        """The child's latest log line (that contains ``containing``), for status lines."""
+        lines = [ln for ln in self.output(name).splitlines() if containing in ln]
+        return lines[-1].strip() if lines else ""
 
     def output(self, name: str) -> str:
         return (self.log_dir / f"{name}.log").read_text(encoding="utf-8", errors="replace")

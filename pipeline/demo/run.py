@@ -42,50 +42,115 @@ def drained(stats: dict, produced: dict[str, int]) -> bool:
 
 
 def run_demo(settings: Settings, seconds: float, rate: float, stores: int) -> int:
+    """Broker, worker and simulator as separate processes. Ctrl-C at any point stops the
+    simulator, lets the worker write what was produced, stops it, then the broker, and
+    prints the summary; a second Ctrl-C stops everything at once."""
     console = Console()
     demo_dir = settings.data_dir / "demo"
     bootstrap_file = demo_dir / "bootstrap"
     bootstrap_file.unlink(missing_ok=True)
+    produced: dict[str, int] | None = None
     try:
+        _ensure_model(console, settings)
         with Children(demo_dir) as children:
-            children.start("broker", ["broker", "--bootstrap-file", str(bootstrap_file)], {})
-            bootstrap = wait_for_file(bootstrap_file, children, "broker")
-            port = free_port()
-            env = settings.with_(**embedded_kafka(bootstrap), web_port=port).env()
-            children.start("worker", ["worker"], env)
-            console.print(f"broker at {bootstrap}; worker starting (logs in {demo_dir})")
-            _wait_ready(children, port)
-            children.start(
-                "simulate",
-                [
-                    "simulate",
-                    "--seconds",
-                    str(seconds),
-                    "--rate",
-                    str(rate),
-                    "--stores",
-                    str(stores),
-                ],
-                env,
-            )
-            produced = _watch(console, children, port, seconds)
+            try:
+                children.start("broker", ["broker", "--bootstrap-file", str(bootstrap_file)], {})
+                bootstrap = wait_for_file(bootstrap_file, children, "broker")
+                port = free_port()
+                env = settings.with_(**embedded_kafka(bootstrap), web_port=port).env()
+                children.start("worker", ["worker"], env)
+                console.print(f"broker at {bootstrap}; worker starting (logs in {demo_dir})")
+                _wait_ready(console, children, port)
+                children.start("simulate", _simulate_args(seconds, rate, stores), env)
+                produced = _watch(console, children, port, seconds)
+            except KeyboardInterrupt:
+                produced = _wind_down(console, children, port)
             code = children.stop("worker")
             if code not in (0, None):
                 raise ChildFailed(f"worker exited with code {code} while stopping")
+            children.stop("broker")
     except ChildFailed as exc:
         console.print(f"[red]demo failed:[/] {exc}")
         return 1
+    except KeyboardInterrupt:
+        console.print("[yellow]stopped[/] (a second Ctrl-C: nothing drained, no summary)")
+        return 130
+    if produced is None:
+        console.print("[yellow]stopped before the simulator produced anything[/]")
+        return 130
     return _final_summary(console, settings, produced)
 
 
-def _wait_ready(children: Children, port: int, timeout: float = 180.0) -> None:
-    deadline = time.monotonic() + timeout
+def _simulate_args(seconds: float, rate: float, stores: int) -> list[str]:
+    return ["simulate", "--seconds", str(seconds), "--rate", str(rate), "--stores", str(stores)]
+
+
+def _ensure_model(console: Console, settings: Settings) -> None:
+    """Train the classifier before the worker starts, with a bar and an estimate, and keep
+    it: the worker then only loads it, and a second demo starts at once."""
+    from pipeline.classifier import load_or_build
+    from pipeline.classifier.artifact import ARTIFACT
+    from pipeline.terminal import training_bar
+
+    if (settings.model_dir / ARTIFACT).exists():
+        return
+    console.print(
+        f"no trained classifier in {settings.model_dir} yet: training it once from "
+        f"{settings.assets_dir / 'corpus'} (kept for every later run)"
+    )
+    with training_bar(console, "training the classifier") as progress:
+        load_or_build(settings.model_dir, settings.assets_dir, progress)
+
+
+def _wait_ready(console: Console, children: Children, port: int, stall: float = 300.0) -> None:
+    """Wait for the worker to answer and hold its partitions, saying what it is doing; no
+    fixed deadline, only one on silence: no new log line for ``stall`` seconds."""
+    last, last_change = "", time.monotonic()
+    with console.status("waiting for the worker to start…") as status:
+        while True:
+            children.check_alive("worker")
+            stats = fetch_stats(port)
+            if stats is not None and stats["worker"].get("assignment"):
+                return
+            step = children.last_line("worker", "starting: ") or children.last_line("worker")
+            if stats is not None:
+                step = "joining the consumer group on the broker…"
+            if step != last:
+                last, last_change = step, time.monotonic()
+                status.update(f"waiting for the worker: {_after(step, 'starting: ')}")
+            elif time.monotonic() - last_change > stall:
+                raise ChildFailed(
+                    f"the worker made no progress for {stall:.0f}s; last: {step} "
+                    f"(log: {children.log_dir / 'worker.log'})"
+                )
+            time.sleep(0.5)
+
+
+def _after(line: str, marker: str) -> str:
+    return line.split(marker, 1)[1] if marker in line else line[-120:]
+
+
+def _wind_down(console: Console, children: Children, port: int) -> dict[str, int] | None:
+    """After Ctrl-C: the simulator stops and says what it sent, the worker writes it all."""
+    console.print("[yellow]Ctrl-C:[/] stopping the simulator…")
+    produced = None
+    if "simulate" in children.procs:
+        children.stop("simulate")
+        lines = children.output("simulate").strip().splitlines()
+        if lines and lines[-1].startswith("{"):
+            produced = json.loads(lines[-1])["produced"]
+    if produced is None or "worker" not in children.procs:
+        return produced
+    console.print("letting the worker write what was produced…")
+    deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
         children.check_alive("worker")
-        if fetch_stats(port) is not None:
-            return
+        stats = fetch_stats(port)
+        if stats is not None and drained(stats, produced):
+            break
         time.sleep(0.5)
-    raise ChildFailed(f"worker did not answer on port {port} within {timeout:.0f}s")
+    console.print("stopping the worker, then the broker…")
+    return produced
 
 
 def _watch(console: Console, children: Children, port: int, seconds: float) -> dict[str, int]:

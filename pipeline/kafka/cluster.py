@@ -10,12 +10,13 @@ class BrokerUnreachable(RuntimeError):
     """No broker answered at the configured bootstrap address."""
 
 
-def cluster_id(settings: Settings, timeout: float = 20.0) -> str:
+def cluster_id(settings: Settings, timeout: float | None = None) -> str:
     """The cluster id the brokers report (a new embedded broker, or a new cluster, has a
     new one); raises BrokerUnreachable when none answers within ``timeout``."""
     from confluent_kafka import KafkaException
     from confluent_kafka.admin import AdminClient
 
+    timeout = settings.kafka_connect_timeout if timeout is None else timeout
     admin = AdminClient({**confluent_config(settings), "log_level": 0})
     try:
         metadata = admin.list_topics(timeout=timeout)

@@ -35,12 +35,22 @@ def topic_specs(settings: Settings) -> dict[str, TopicSpec]:
     }
 
 
+class TopicsError(RuntimeError):
+    """Topics could not be created; the message says which and why."""
+
+
 def create_topics(settings: Settings, timeout: float = 30.0) -> dict[str, str]:
     """Create missing topics with their partitions and retention; say what happened to each."""
     from confluent_kafka import KafkaException
     from confluent_kafka.admin import AdminClient, NewTopic
 
-    admin = AdminClient(confluent_config(settings))
+    from pipeline.kafka.cluster import BrokerUnreachable, cluster_id
+
+    try:
+        cluster_id(settings)  # a broker that does not answer: one clear line
+    except BrokerUnreachable as exc:
+        raise TopicsError(str(exc)) from None
+    admin = AdminClient({**confluent_config(settings), "log_level": 0})
     specs = list(topic_specs(settings).values())
     futures = admin.create_topics(
         [NewTopic(s.name, s.partitions, s.replication, config=s.config) for s in specs],
@@ -53,6 +63,11 @@ def create_topics(settings: Settings, timeout: float = 30.0) -> dict[str, str]:
             outcome[name] = "created"
         except KafkaException as exc:
             if exc.args[0].name() != "TOPIC_ALREADY_EXISTS":
-                raise
+                raise TopicsError(f"could not create topic {name}: {exc.args[0].str()}") from None
             outcome[name] = "exists"
+        except TimeoutError:
+            raise TopicsError(
+                f"the broker at {settings.kafka_bootstrap} did not create topic {name} within "
+                f"{timeout:.0f}s"
+            ) from None
     return outcome

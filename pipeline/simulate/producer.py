@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 import time
 from collections import Counter
 from dataclasses import dataclass, field
@@ -26,8 +27,11 @@ def produce(
     rate: float,
     seconds: float,
     security: dict[str, object] | None = None,
+    stop: threading.Event | None = None,
 ) -> Produced:
-    """Send about ``rate`` ratings a second for ``seconds``; complaints follow some of them."""
+    """Send about ``rate`` ratings a second for ``seconds``, or until ``stop`` is set;
+    complaints follow some of them. Everything sent is flushed before it returns."""
+    stop = stop or threading.Event()
     producer = KafkaProducer(
         bootstrap_servers=bootstrap,
         linger_ms=20,
@@ -47,7 +51,7 @@ def produce(
             produced.malformed[record.topic] += 1
 
     try:
-        while (elapsed := time.monotonic() - started) < seconds:
+        while (elapsed := time.monotonic() - started) < seconds and not stop.is_set():
             due = int(elapsed * rate) + 1
             while sent < due:
                 for record in scenario.records():

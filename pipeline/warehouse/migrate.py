@@ -77,9 +77,13 @@ def migrate(
     versions are recorded. A holder that makes no progress for ``stale_after`` seconds is
     presumed dead and the lock is taken again under a new token.
     """
+    migrations = discover(folder)
+    # Reads first: an up-to-date warehouse is left untouched, so this also runs through a
+    # worker's read-only connection (pipeline.agents.warehouse_proxy).
+    if _has_ledger(client) and not _pending(client, migrations):
+        return []
     client.command(_LEDGER)
     client.command(_LOCK)
-    migrations = discover(folder)
     holder = uuid.uuid4().hex
     for attempt in range(1_000_000):
         pending = _pending(client, migrations)
@@ -101,6 +105,15 @@ def migrate(
             "the migration lock %s made no progress in %.0fs; taking it over", token, stale_after
         )
     raise MigrationLockTimeout("could not take the migration lock")
+
+
+def _has_ledger(client: Client) -> bool:
+    return bool(
+        client.query(
+            "SELECT count() FROM system.tables "
+            "WHERE database = currentDatabase() AND name = 'schema_migrations'"
+        ).result_rows[0][0]
+    )
 
 
 def _pending(client: Client, migrations: list[Migration]) -> list[Migration]:

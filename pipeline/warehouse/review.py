@@ -8,12 +8,16 @@ from clickhouse_connect.driver.client import Client
 
 from pipeline.contracts.review_label import ReviewLabel
 
-# Queued predictions nobody has labeled yet, least confident first.
+# Queued predictions nobody has labeled yet, least confident first; a text that came in
+# several times (the same complaint sent by many customers) is asked about once, and not at
+# all once any copy of it has a label.
 _WAITING = """
 SELECT complaint_id, text, gap, gap_confidence, dimension, dimension_confidence, model_version, ts
 FROM review_queue FINAL
 WHERE complaint_id NOT IN (SELECT label_id FROM review_labels)
-ORDER BY gap_confidence, ts
+  AND text NOT IN (SELECT text FROM review_labels)
+ORDER BY gap_confidence, ts, complaint_id
+LIMIT 1 BY text
 LIMIT {limit:UInt32}
 """
 LABEL_COLUMNS = ("label_id", "text", "gap", "dimension", "source")

