@@ -18,13 +18,10 @@ from clickhouse_connect.driver.client import Client
 from pipeline.warehouse.errors import WriteError, classify
 
 FORMAT = "JSONCompactEachRow"
-# Timestamps travel as RFC 3339 text (an integer epoch in ms would be read as seconds). A
-# block the ledger kept from before a table gained columns at its end has shorter rows:
-# ClickHouse completes them with those columns' defaults (migration 0009).
+# Timestamps travel as RFC 3339 text (an integer epoch in ms would be read as seconds).
 _SETTINGS = {
     "deduplicate_blocks_in_dependent_materialized_views": 1,
     "date_time_input_format": "best_effort",
-    "input_format_json_compact_allow_variable_number_of_columns": 1,
 }
 
 

@@ -20,11 +20,11 @@ from pipeline.sinks.block import Block, Refused, insert
 log = logging.getLogger(__name__)
 
 PENDING, DONE = 1, 2
-_COLUMNS = ["token", "tbl", "rows", "payload", "state", "worker"]
+_COLUMNS = ["token", "tbl", "columns", "rows", "payload", "state", "worker"]
 # Blocks begun and never marked done. A pending block is never older than the crash that
 # left it, and repairs run at every assignment, so a day is a generous horizon.
 _PENDING = """
-SELECT token, any(tbl), argMax(payload, state)
+SELECT token, any(tbl), argMax(columns, state), argMax(payload, state)
 FROM write_ledger
 WHERE at > now64(3) - INTERVAL 1 DAY
 GROUP BY token
@@ -64,20 +64,31 @@ class WriteLedger:
     def _record(self, block: Block, state: int, payload: bytes) -> None:
         self.client.insert(
             "write_ledger",
-            [(block.token, block.table, len(block.lines), payload, state, self.worker)],
+            [
+                (
+                    block.token,
+                    block.table,
+                    list(block.columns),
+                    len(block.lines),
+                    payload,
+                    state,
+                    self.worker,
+                )
+            ],
             column_names=_COLUMNS,
         )
 
     def pending(self) -> list[Block]:
-        """Blocks some worker began and did not finish, oldest first."""
+        """Blocks some worker began and did not finish, oldest first, with the columns they
+        were written with (a table may have gained some since: those take their defaults)."""
         return [
             Block.from_payload(
                 table,
-                self.columns_of(table),
+                columns or self.columns_of(table),
                 token,
                 payload if isinstance(payload, bytes) else payload.encode(),
             )
-            for token, table, payload in self.client.query(_PENDING).result_rows
+            for token, table, columns, payload in self.client.query(_PENDING).result_rows
         ]
 
     def repair(self) -> list[tuple[Block, list[Refused]]]:

@@ -25,6 +25,11 @@ _SERVER_OPTIONS = {
 }
 
 
+# chDB paths this process opened: chDB shares one engine among a process's clients, so
+# another client here is no conflict (the lock check below would see our own lock).
+_OPENED: set[Path] = set()
+
+
 class WarehouseError(RuntimeError):
     """ClickHouse is unreachable or refused a request; the message never holds a password."""
 
@@ -35,7 +40,7 @@ def connect(dsn: str, *, through_worker: bool = True) -> Client:
     scheme = urlsplit(dsn).scheme
     if scheme == "chdb":
         path = chdb_path(dsn)
-        if in_use(path):
+        if path not in _OPENED and in_use(path):
             holder = worker_holding(path) if through_worker else None
             if holder is None:
                 raise WarehouseError(
@@ -47,7 +52,9 @@ def connect(dsn: str, *, through_worker: bool = True) -> Client:
     try:
         if scheme == "chdb":
             path.mkdir(parents=True, exist_ok=True)
-            return clickhouse_connect.get_client(dsn=f"chdb://{path}")
+            client = clickhouse_connect.get_client(dsn=f"chdb://{path}")
+            _OPENED.add(path)
+            return client
         if scheme in {"http", "https"}:
             return clickhouse_connect.get_client(dsn=dsn, **_SERVER_OPTIONS)
     except Exception as exc:

@@ -33,7 +33,7 @@ def client(tmp_path):
 
 
 def rating(event_id: str, score: int, offset: int = 0, store: str = "S1") -> tuple:
-    return (event_id, TS, store, "app", None, None, score, {}, {}, 0, offset)
+    return (event_id, TS, store, "app", None, None, score, {}, {}, 0, offset, 1, "{}")
 
 
 def totals(client) -> tuple:
@@ -60,7 +60,7 @@ def block_of(rows: list[tuple]) -> Block:
     keys = [SATISFACTION_EVENTS.key(r) for r in rows]
     return Block(
         SATISFACTION_EVENTS.name,
-        SATISFACTION_EVENTS.columns,
+        SATISFACTION_EVENTS.row_columns,
         token_for(SATISFACTION_EVENTS.name, keys),
         tuple(lines),
     )

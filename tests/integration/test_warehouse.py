@@ -125,7 +125,7 @@ def test_sink_retries_until_the_table_accepts_the_batch(client, caplog):
     """A write that fails (here: the table does not exist yet) is retried, never dropped."""
     sink = ClickHouseSink(client, SATISFACTION_EVENTS, backoff=Backoff(first=0.05, ceiling=0.1))
     for row in rows(("a", 5, "S1"), ("b", 3, "S1")):
-        sink.add(row)
+        sink.add((*row, 1, "{}"))  # an agent's row: schema_version and extra last
     done = threading.Event()
     threading.Thread(target=lambda: (sink.flush(), done.set()), daemon=True).start()
     time.sleep(0.3)
@@ -139,7 +139,7 @@ def test_sink_retries_until_the_table_accepts_the_batch(client, caplog):
 def test_sink_gives_up_only_when_stopping_and_keeps_the_rows(client):
     stopping = threading.Event()
     sink = ClickHouseSink(client, SATISFACTION_EVENTS, stopping, Backoff(first=0.05, ceiling=0.05))
-    sink.add(rows(("a", 5, "S1"))[0])
+    sink.add((*rows(("a", 5, "S1"))[0], 1, "{}"))
     threading.Timer(0.2, stopping.set).start()
     with pytest.raises(SinkStopped, match="will be replayed"):
         sink.flush()

@@ -9,6 +9,7 @@
 CREATE TABLE IF NOT EXISTS write_ledger (
     token String,
     tbl LowCardinality(String),
+    columns Array(String),           -- the block's columns, as written: a table may gain some
     rows UInt32,
     payload String CODEC(ZSTD(1)),   -- JSONCompactEachRow, as inserted; empty once done
     state UInt8,                     -- 1 pending, 2 done: the highest wins
