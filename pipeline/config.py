@@ -6,6 +6,7 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 # The repository root: model assets and infra files live beside the package.
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -55,6 +56,9 @@ class Settings:
     raw_retention_days: int = 730
     rollup_retention_days: int = 1825
     log_level: str = "info"
+    # Where the users are: the report, the demo's live view and the Grafana dashboards show
+    # times in this IANA zone (the warehouse keeps UTC).
+    timezone: str = "Asia/Shanghai"
     # Alerting on satisfaction drops (see pipeline/alerting/detector.py).
     alerts_enabled: bool = True
     alert_interval_seconds: float = 10.0  # how often closed windows are checked
@@ -91,6 +95,14 @@ class Settings:
             )
         if not 0.0 < self.review_threshold <= 1.0:
             raise ConfigError(f"{PREFIX}REVIEW_THRESHOLD={self.review_threshold} must be in (0, 1]")
+        if not _is_zone(self.timezone):
+            raise ConfigError(
+                f"{PREFIX}TIMEZONE={self.timezone!r} is not an IANA time zone (e.g. Asia/Shanghai)"
+            )
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -113,6 +125,14 @@ class Settings:
     def env(self) -> dict[str, str]:
         """These settings as GAPWATCH_* variables, for starting child processes."""
         return {PREFIX + f.name.upper(): _render(getattr(self, f.name)) for f in fields(self)}
+
+
+def _is_zone(name: str) -> bool:
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return False
+    return True
 
 
 def _convert(name: str, raw: str, kind: type) -> object:
