@@ -134,7 +134,7 @@ def alerts_table(recent: dict, zone: ZoneInfo) -> Table | Text:
             a["scope"],
             a["store_id"] or "—",
             a["channel"] or "—",
-            f"{float(a['drop']) * 100:.0f} pts",
+            "—" if a["drop"] is None else f"{float(a['drop']) * 100:.0f} pts",
             style="red",
         )
     return out

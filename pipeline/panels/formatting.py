@@ -47,7 +47,7 @@ def display(value: object, kind: Kind, zone: ZoneInfo) -> str:
     if kind == "percent":
         return f"{number:.1%}"
     if kind == "points":
-        return f"{number * 100:+.1f} pts"
+        return f"{number * 100:.1f} pts"
     if kind == "score":
         return f"{number:.2f}"
     if kind == "count":

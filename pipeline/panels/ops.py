@@ -152,7 +152,9 @@ alerts = Section(
             "Open alerts",
             "table",
             """
-SELECT opened_at, kind, scope, store_id, channel, round(drop, 3) AS drop, ratings,
+SELECT opened_at, kind, scope, store_id, channel,
+       if(kind = 'satisfaction_drop', round(drop, 3), NULL) AS drop,
+       if(kind = 'satisfaction_drop', ratings, NULL) AS ratings,
        likely_cause
 FROM alerts FINAL
 WHERE resolved_at IS NULL AND (store_id IN (${store:singlequote}) OR store_id = '')

@@ -74,7 +74,7 @@ GROUP BY source_topic ORDER BY source_topic
 """
 _OPEN_ALERTS = """
 SELECT count() OVER () AS open_alerts, kind, scope, store_id, channel, opened_at,
-       round(drop, 3) AS drop
+       if(kind = 'satisfaction_drop', round(drop, 3), NULL) AS drop
 FROM alerts FINAL
 WHERE resolved_at IS NULL
 ORDER BY opened_at DESC, alert_id

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import numpy as np
 import orjson
 import pytest
 from kafka import KafkaConsumer, KafkaProducer
@@ -258,14 +259,11 @@ def _attribute(tag: str, name: str) -> object:
 
 
 def _ink(image: Image.Image, box: tuple[int, int, int, int]) -> list[tuple[int, int]]:
-    """Pixels of a plot area that carry colour (traces), not white, grid or text grey."""
-    crop = image.crop(box).convert("RGB")
-    width = crop.width
-    return [
-        (i % width, i // width)
-        for i, (r, g, b) in enumerate(crop.getdata())
-        if max(r, g, b) - min(r, g, b) > 60
-    ]
+    """Pixels of a plot area (x, y from its top left) that carry colour (traces), not white,
+    grid or text grey."""
+    pixels = np.asarray(image.crop(box).convert("RGB"), dtype=np.int16)
+    ys, xs = np.nonzero(pixels.max(axis=2) - pixels.min(axis=2) > 60)
+    return list(zip(xs.tolist(), ys.tolist(), strict=True))
 
 
 def test_the_html_report_draws_every_chart_in_chromium(filled, client, tmp_path):
@@ -298,7 +296,8 @@ def test_the_html_report_draws_every_chart_in_chromium(filled, client, tmp_path)
     image = Image.open(shot)
     assert image.size == (WIDTH, page_height)
     for title, box in charts.items():
-        assert len(_ink(image, box)) > 50, f"{title}: no coloured pixels where the chart is"
+        # An empty plot area is white and grey only; a marker alone is a few dozen pixels.
+        assert len(_ink(image, box)) >= 5, f"{title}: no coloured pixels where the chart is"
 
     window = TimeRange.of(filled.since, filled.until)
     results = {r.panel.title: r for r in run_dashboard(client, OPS, window)}

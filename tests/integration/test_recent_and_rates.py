@@ -152,9 +152,9 @@ def test_recent_shows_the_last_minutes_only(fresh):
     assert got["p95_latency_s"]["satisfaction-events"] == pytest.approx(p95, abs=0.002)
     assert got["dead_letters"] == {"complaints": 2}
     assert got["open_alerts"] == 2
-    assert [a["kind"] for a in got["newest_open_alerts"]] == [
-        "sla_first_response",
-        "satisfaction_drop",
+    assert [(a["kind"], a["drop"]) for a in got["newest_open_alerts"]] == [
+        ("sla_first_response", None),
+        ("satisfaction_drop", pytest.approx(0.3)),
     ]
     assert [(r["store_id"], r["rating_count"]) for r in got["by_store"]] == [("S1", 100)]
     empty = recent(fresh, now + timedelta(hours=1))

@@ -66,7 +66,15 @@ STATS = {
                     "channel": "",
                     "opened_at": "2026-11-20T13:50:00+00:00",
                     "drop": 0.25,
-                }
+                },
+                {
+                    "kind": "sla_first_response",
+                    "scope": "complaint",
+                    "store_id": "S1",
+                    "channel": "app",
+                    "opened_at": "2026-11-20T13:40:00+00:00",
+                    "drop": None,  # an SLA breach has no drop in satisfaction
+                },
             ],
             "by_store": [
                 {"store_id": "S900", "rating_count": 120, "avg_score": 2.9, "top2_share": 0.3}
@@ -89,6 +97,8 @@ def test_the_screen_shows_the_last_minutes():
     (complaints,) = [line for line in screen.splitlines() if line.startswith("│ complaints ")]
     assert "2.5 s" in complaints and "7" in complaints
     assert "11-20 21:50" in screen and "S900" in screen and "25 pts" in screen
+    (breach,) = [line for line in screen.splitlines() if "sla_first_response" in line]
+    assert "pts" not in breach and "—" in breach
     assert "Satisfaction by store, last 5 min" in screen and "30.0%" in screen
     assert "Complaints by gap, last 5 min" in screen and "42" in screen
 

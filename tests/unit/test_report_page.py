@@ -8,9 +8,11 @@ import re
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+import click
 import orjson
 import pytest
 
+from pipeline.cli.report import parse_moment
 from pipeline.panels.charts import value_axis
 from pipeline.panels.formatting import display
 from pipeline.panels.html_report import has_data, render
@@ -31,6 +33,10 @@ ROWS: dict[str, list[tuple]] = {
     "Resolution rate": [(None,)],  # no complaint in the range: nothing measured
     "Median minutes to first response": [(float("nan"),)],
     "Dead letters": [(T, "complaints", 1)],
+    "Open alerts": [
+        (T, "satisfaction_drop", "store", "S2", "", 0.25, 40, "gap 3"),
+        (T, "sla_first_response", "complaint", "S1", "app", None, None, "late"),  # no drop
+    ],
 }
 
 
@@ -75,6 +81,15 @@ def test_tables_have_human_titles_percentages_and_integers(page):
     assert cells == ["S2", "40", "31.2%", "3.38"]
 
 
+def test_alerts_show_a_drop_only_where_there_is_one(page):
+    rows = re.findall(r"<tr>(.*?)</tr>", _panel(page, "Open alerts"))[1:]
+    cells = [re.findall(r"<td(?: [^>]*)?>(.*?)</td>", row) for row in rows]
+    assert [(c[0], c[1], c[5], c[6]) for c in cells] == [
+        ("2026-11-20 22:00", "satisfaction_drop", "25.0 pts", "40"),
+        ("2026-11-20 22:00", "sla_first_response", "—", "—"),
+    ]
+
+
 def test_counts_are_integers_and_nothing_measured_says_so(page):
     queue = _panel(page, "Review queue")
     assert 'data-value="206"' in queue and "206.00" not in queue
@@ -107,7 +122,7 @@ def test_has_data_means_a_measured_value():
     assert has_data(results["Review queue"])
     assert not has_data(results["Resolution rate"])
     assert not has_data(results["Median minutes to first response"])
-    assert not has_data(results["Open alerts"])
+    assert not has_data(results["SLA breaches"])
 
 
 @pytest.mark.parametrize(
@@ -117,7 +132,7 @@ def test_has_data_means_a_measured_value():
         (206.0, "count", "206"),
         (18000, "count", "18,000"),
         (0.3125, "percent", "31.2%"),
-        (0.25, "points", "+25.0 pts"),
+        (0.25, "points", "25.0 pts"),
         (3.375, "score", "3.38"),
         (312.4, "rate", "312/s"),
         (0.25, "rate", "0.2/s"),
@@ -136,3 +151,22 @@ def test_axes_are_fixed_for_shares_and_scores_and_start_at_zero_for_counts():
     counts = value_axis("count", 1200)
     assert counts["rangemode"] == "tozero" and "range" not in counts
     assert value_axis("count", 2)["dtick"] == 1
+
+
+@pytest.mark.parametrize(
+    ("typed", "moment"),
+    [
+        ("21:55", datetime(2026, 11, 20, 13, 55, tzinfo=UTC)),  # a time of day: today there
+        ("2026-11-19T21:55", datetime(2026, 11, 19, 13, 55, tzinfo=UTC)),
+        ("2026-11-19", datetime(2026, 11, 18, 16, 0, tzinfo=UTC)),
+        ("2026-11-19T21:55+00:00", datetime(2026, 11, 19, 21, 55, tzinfo=UTC)),
+    ],
+)
+def test_report_times_are_typed_in_the_users_time_zone(typed, moment):
+    now = datetime(2026, 11, 20, 3, 0, tzinfo=UTC)  # 11:00 in Shanghai
+    assert parse_moment(typed, SHANGHAI, now) == moment
+
+
+def test_a_time_that_is_not_one_is_a_usage_error():
+    with pytest.raises(click.BadParameter, match="not an ISO date"):
+        parse_moment("half past nine", SHANGHAI, datetime.now(UTC))
