@@ -66,7 +66,8 @@ def test_a_bad_setting_is_a_usage_error_naming_the_variable(seeded_env):
 
 
 def test_demo_runs_the_whole_stack_and_ends_with_results(settings, tmp_path):
-    env = {**settings.env(), "COLUMNS": "120"}
+    # Workers record their lag every second, so the live view has it within a short run.
+    env = {**settings.with_(health_interval_seconds=1.0).env(), "COLUMNS": "120"}
     run = subprocess.run(
         [sys.executable, "-m", "pipeline", "demo", "--seconds", "4", "--rate", "100"],
         env=env,
