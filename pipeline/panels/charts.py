@@ -113,7 +113,7 @@ def figure(result: PanelResult, window: TimeRange, zone: ZoneInfo) -> go.Figure:
     panel = result.panel
     fig = go.Figure()
     if panel.kind == "timeseries":
-        largest = _timeseries(fig, result, zone, window.interval_s)
+        largest = _timeseries(fig, result, zone, result.interval_s)
         fig.update_xaxes(
             type="date",
             range=[local(window.since, zone), local(window.until, zone)],

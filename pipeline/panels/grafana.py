@@ -115,6 +115,7 @@ def panel_model(panel_id: int, panel: Panel, x: int, y: int) -> dict:
         "targets": [target(panel.sql, panel.kind == "timeseries")],
         "fieldConfig": field_config(panel),
         "options": _options(panel),
+        **({"maxDataPoints": panel.max_points} if panel.max_points else {}),
     }
 
 

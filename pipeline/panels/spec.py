@@ -44,6 +44,12 @@ class Panel:
         return set(_VARIABLE.findall(self.sql))
 
     @property
+    def max_points(self) -> int | None:
+        """Bars need room: at most 60 intervals, so each is wide enough to see; lines take
+        the dashboard's interval."""
+        return 60 if self.bars else None
+
+    @property
     def labels(self) -> tuple[str, ...]:
         """Columns that name a series or a category (text), time excluded."""
         return tuple(c for c in self.columns if field(c).kind == "text")

@@ -228,6 +228,15 @@ def test_counts_are_integers_and_rates_are_rows_per_second_on_grafana():
         assert defaults["decimals"] == 0 and defaults["min"] == 0, title
     assert panels["Rows written per second"]["fieldConfig"]["defaults"]["unit"] == "rowsps"
     assert panels["Dead letters"]["fieldConfig"]["defaults"]["custom"]["drawStyle"] == "bars"
+    assert panels["Dead letters"]["maxDataPoints"] == 60  # bars wide enough to see
+
+
+def test_bars_get_at_most_sixty_intervals():
+    three_days = TimeRange.of(T0, T0 + timedelta(days=3))
+    assert three_days.interval_s == 900
+    assert three_days.at_most(60).interval_s == 3 * 3600
+    minutes = TimeRange.of(T0, T0 + timedelta(minutes=5))
+    assert minutes.at_most(60) == minutes  # never finer than the range's own interval
 
 
 @pytest.mark.parametrize("path", MODELS, ids=lambda p: p.stem)
@@ -243,6 +252,10 @@ def test_grafana_tables_and_stats_name_every_column_for_people(path):
             assert list(names) == list(columns), panel["title"]
             for column, properties in names.items():
                 assert properties["displayName"] == field(column).title
+                if field(column).kind == "percent":  # shares are percentages in tables too
+                    assert (properties["unit"], properties["max"]) == ("percentunit", 1)
+                if field(column).kind == "count":
+                    assert properties["decimals"] == 0
         if panel["type"] != "row":
             assert panel["fieldConfig"]["defaults"]["noValue"] == "No data yet"
 

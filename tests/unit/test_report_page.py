@@ -112,7 +112,7 @@ def test_shares_and_scores_are_drawn_on_fixed_axes_over_the_whole_range(page):
 def test_a_single_dead_letter_is_a_bar_on_whole_numbers_over_the_range(page):
     dead = _figure(_panel(page, "Dead letters"))
     assert dead["data"][0]["type"] == "bar"
-    assert dead["data"][0]["width"] == [54_000.0] and dead["data"][0]["offset"] == 0
+    assert dead["data"][0]["width"] == [54_000.0] and dead["data"][0]["offset"] == 0  # 60 s
     assert dead["layout"]["yaxis"]["dtick"] == 1 and dead["layout"]["yaxis"]["range"][0] == 0
     assert dead["layout"]["xaxis"]["range"] == ["2026-11-20T21:55:00", "2026-11-20T22:10:00"]
 
