@@ -141,10 +141,10 @@ def test_worst_stores_by_servqual(seeded):
 
 
 def test_complaints_vs_satisfaction(seeded):
+    # S3 has 5 ratings, under the 10 a store needs to be ranked.
     assert query(seeded, "complaints_vs_satisfaction") == [
         ("S1", 16, 3.375, 0.3125, 6, 37.5),
         ("S2", 15, 3.6, 0.8, 3, 20.0),
-        ("S3", 5, 1.0, 0.0, 0, 0.0),
     ]
 
 
