@@ -18,7 +18,6 @@ from urllib.parse import urlsplit
 
 import faust
 from clickhouse_connect.driver.client import Client
-from faust.exceptions import ConsumerNotStarted
 from faust.types import TP
 
 from pipeline.agents import warehouse_proxy
@@ -31,6 +30,7 @@ from pipeline.agents.batch import (
     dead_letter_batch,
     satisfaction_batch,
 )
+from pipeline.agents.group_watch import GroupWatch, assigned
 from pipeline.agents.health import COLUMNS as HEALTH_COLUMNS
 from pipeline.agents.health import health_rows, worker_name
 from pipeline.agents.loop import Lane, Step, consume
@@ -48,8 +48,7 @@ from pipeline.contracts import (
 )
 from pipeline.contracts.topics import ALERTS
 from pipeline.kafka import faust_credentials, topic_specs, transport
-from pipeline.kafka.faust_internals import committed_offset, group_offsets, request_rejoin
-from pipeline.kafka.watchdog import StallWatch
+from pipeline.kafka.faust_internals import committed_offset
 from pipeline.sinks import ClickHouseSink, Sink, WriteLedger
 from pipeline.warehouse import tables
 from pipeline.warehouse.errors import WriteError
@@ -274,7 +273,7 @@ def build_app(settings: Settings, worker: Worker) -> faust.App:
     if settings.model_reload_seconds > 0:
         _model_reloading(app, settings, worker)
     if settings.kafka_rejoin_seconds > 0:
-        _rejoin_when_stalled(app, settings, worker)
+        app.add_dependency(GroupWatch(app, worker.stats, settings.kafka_rejoin_seconds))
     _health(app, settings, worker)
 
     if urlsplit(settings.clickhouse_dsn).scheme == "chdb":
@@ -314,45 +313,6 @@ def _model_reloading(app: faust.App, settings: Settings, worker: Worker) -> None
                 exc,
                 worker.classifier.version,
             )
-
-
-def _rejoin_when_stalled(app: faust.App, settings: Settings, worker: Worker) -> None:
-    """The watchdog of pipeline.kafka.watchdog: a worker left without partitions while the
-    group's backlog stands still asks to rejoin, as an operator restarting it would."""
-    watch = StallWatch(after=settings.kafka_rejoin_seconds)
-    topics = (SATISFACTION_EVENTS, COMPLAINTS, COMPLAINT_UPDATES, DEAD_LETTERS)
-
-    @app.timer(interval=max(1.0, settings.kafka_rejoin_seconds / 4))
-    async def watch_group() -> None:
-        mine = assigned(app)
-        try:
-            partitions = [
-                TP(t, p) for t in topics for p in range(app.consumer.topic_partitions(t) or 0)
-            ]
-            if mine or not partitions:
-                watch.observe(time.monotonic(), True, {}, {})
-                return
-            ends = await app.consumer.highwaters(*partitions)
-            committed = await group_offsets(app, partitions)
-        except Exception as exc:  # the consumer restarting, the broker away: look again later
-            log.debug("group watchdog could not look: %s", exc)
-            return
-        if watch.observe(time.monotonic(), False, committed, ends) and await request_rejoin(app):
-            worker.stats.rejoins += 1
-            log.warning(
-                "no partitions here and the group's backlog has not moved in %.0fs: "
-                "asking to rejoin the group",
-                settings.kafka_rejoin_seconds,
-            )
-
-
-def assigned(app: faust.App) -> set[TP]:
-    """This worker's partitions; none while its consumer is still starting (the web page
-    and the timers can run before it has)."""
-    try:
-        return set(app.consumer.assignment())
-    except ConsumerNotStarted:
-        return set()
 
 
 def _alerting(app: faust.App, settings: Settings, worker: Worker, alerts: faust.TopicT) -> None:

@@ -62,3 +62,41 @@ async def request_rejoin(app: faust.App) -> bool:
         return True
 
     return bool(await thread.call_thread(rejoin))
+
+
+async def take_group_error(app: faust.App) -> Exception | None:
+    """The group coordination error aiokafka holds for its user, taken so the coordinator
+    goes on. aiokafka parks an unexpected JoinGroup/SyncGroup error until the user's next
+    fetch (``_coordinator.check_errors``) and does nothing meanwhile; Faust does not fetch
+    while it has no partitions, so a worker stranded that way would wait forever. None when
+    nothing is held or the private names are gone."""
+    thread = _consumer_thread(app)
+    if thread is None:
+        return None
+
+    async def take() -> Exception | None:
+        coordinator = getattr(thread._ensure_consumer(), "_coordinator", None)
+        if getattr(coordinator, "_pending_exception", None) is None:
+            return None
+        try:
+            coordinator.check_errors()
+        except Exception as exc:  # the parked error, raised to whoever looks
+            return exc
+        return None
+
+    return await thread.call_thread(take)
+
+
+async def partitions_of(app: faust.App, topics: tuple[str, ...]) -> list[TP]:
+    """Every partition of the topics as the cluster's metadata has them (aiokafka's public
+    ``partitions_for_topic``, on the consumer thread). Faust's ``topic_partitions`` reads
+    the group's metadata snapshot instead, which is empty while a worker holds nothing."""
+    thread = _consumer_thread(app)
+    if thread is None:
+        return []
+
+    async def look() -> list[TP]:
+        consumer = thread._ensure_consumer()
+        return [TP(t, p) for t in topics for p in sorted(consumer.partitions_for_topic(t) or ())]
+
+    return await thread.call_thread(look)

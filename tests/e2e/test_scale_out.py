@@ -38,10 +38,10 @@ def test_two_workers_share_the_load_and_keep_each_store_on_one(settings, broker,
     config = settings.with_(
         kafka_bootstrap=broker.bootstrap, app_id="gapwatch-scale-test", kafka_rejoin_seconds=10.0
     )
-    # One update on every partition of complaint-updates: if the embedded broker strands a
-    # worker without partitions in a racing rebalance (its SyncGroup answered with an error
-    # a real broker does not send), the partitions it should hold have a backlog that does
-    # not move, and its watchdog rejoins the group. No restart by hand.
+    # The embedded broker can strand a worker without partitions in a racing rebalance (its
+    # SyncGroup answered with an error a real broker does not send); the worker's group
+    # watchdog then rejoins (docs/scaling.md). No restart by hand. One update on every
+    # partition of complaint-updates gives the watchdog's backstop a backlog to watch.
     for partition in range(broker.partitions("complaint-updates")):
         produce(
             "complaint-updates",
@@ -64,6 +64,10 @@ def test_two_workers_share_the_load_and_keep_each_store_on_one(settings, broker,
         ]
         # Produce only once the group has settled, so no store's events straddle a rebalance.
         workers[0].wait_until(lambda _t: settled(workers), timeout=180)
+        for worker in workers:
+            # A worker the broker stranded got there by its watchdog, and says so.
+            if "Unexpected error from SyncGroup" in worker.log():
+                assert worker.stats()["worker"]["rejoins"] >= 1
         rng = random.Random(9)
         ts = (datetime.now(UTC) - timedelta(hours=1)).isoformat()
         expected = {s: [0, 0] for s in STORES}

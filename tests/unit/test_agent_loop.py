@@ -217,7 +217,7 @@ def test_a_worker_whose_consumer_is_still_starting_has_no_partitions(tmp_path: P
     """/stats/ and the timers may run before Faust has started its consumer thread."""
     from faust.exceptions import ConsumerNotStarted
 
-    from pipeline.agents.app import assigned
+    from pipeline.agents.group_watch import assigned
 
     app = _app(tmp_path)
     try:
