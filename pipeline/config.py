@@ -6,6 +6,7 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pipeline.contracts.evolution import POLICIES, UnknownFields
 
@@ -62,6 +63,9 @@ class Settings:
     raw_retention_days: int = 730
     rollup_retention_days: int = 1825
     log_level: str = "info"
+    # Where the users are: the report, the demo's live view and the Grafana dashboards show
+    # times in this IANA zone (the warehouse keeps UTC).
+    timezone: str = "Asia/Shanghai"
     # Alerting on satisfaction drops (see pipeline/alerting/detector.py).
     alerts_enabled: bool = True
     alert_interval_seconds: float = 10.0  # how often closed windows are checked
@@ -103,6 +107,14 @@ class Settings:
                 f"{PREFIX}UNKNOWN_FIELDS={self.unknown_fields!r} must be one of "
                 + ", ".join(POLICIES)
             )
+        if not _is_zone(self.timezone):
+            raise ConfigError(
+                f"{PREFIX}TIMEZONE={self.timezone!r} is not an IANA time zone (e.g. Asia/Shanghai)"
+            )
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -125,6 +137,14 @@ class Settings:
     def env(self) -> dict[str, str]:
         """These settings as GAPWATCH_* variables, for starting child processes."""
         return {PREFIX + f.name.upper(): _render(getattr(self, f.name)) for f in fields(self)}
+
+
+def _is_zone(name: str) -> bool:
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return False
+    return True
 
 
 def _convert(name: str, raw: str, kind: type) -> object:

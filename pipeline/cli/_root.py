@@ -115,7 +115,8 @@ def emit(columns: Sequence[str], rows: Sequence[Sequence[object]], fmt: str) -> 
         from pipeline.demo.render import table
 
         if not rows:
-            click.echo(f"(no rows; columns: {', '.join(columns)})")
+            # chDB names no columns for an empty result; a server does.
+            click.echo(f"(no rows; columns: {', '.join(columns)})" if columns else "(no rows)")
             return
         console().print(table(columns, rows))
 

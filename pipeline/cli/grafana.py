@@ -18,16 +18,17 @@ def generate(check: bool) -> None:
     """Write infra/grafana/dashboards/*.json and the alert-rule provisioning file."""
     from pipeline.panels import stale, write
 
-    infra = settings().infra_dir
+    config = settings()
+    infra, timezone = config.infra_dir, config.timezone
     if check:
-        old = stale(infra)
+        old = stale(infra, timezone)
         for path in old:
             click.echo(f"stale: {path.relative_to(infra.parent)} (run `make dashboards`)")
         if old:
             raise SystemExit(1)
         click.echo("generated Grafana files are up to date")
         return
-    written = write(infra)
+    written = write(infra, timezone)
     for path in written:
         click.echo(f"wrote {path.relative_to(infra.parent)}")
     if not written:
@@ -90,7 +91,7 @@ def push(
     )
     api = GrafanaApi.from_url(url, credential=config.grafana_token, timeout=10.0)
     try:
-        changes = push(api, link, dashboards(config.infra_dir))
+        changes = push(api, link, dashboards(config.infra_dir, config.timezone))
     except GrafanaException as exc:
         raise click.ClickException(f"Grafana at {url} refused: {exc.message}") from None
     except OSError as exc:

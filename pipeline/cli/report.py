@@ -2,20 +2,58 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
+from zoneinfo import ZoneInfo
 
 import click
 
 from pipeline.cli._root import main, settings, with_warehouse
-from pipeline.cli.analyst import SINCE, UNTIL, _when, _window
+
+if TYPE_CHECKING:
+    from clickhouse_connect.driver.client import Client
+    from rich.table import Table
+
+    from pipeline.reports.gaps import StoreGaps
+
+_WHEN = (
+    "ISO date or date-time, or a time of day such as 21:55 (today); in GAPWATCH_TIMEZONE "
+    "unless an offset is given"
+)
+
+
+def parse_moment(value: str, zone: ZoneInfo, now: datetime) -> datetime:
+    """A moment as people type it, in their time zone; returned in UTC."""
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        try:
+            of_day = time.fromisoformat(value)
+        except ValueError:
+            raise click.BadParameter(f"{value!r} is not an ISO date, date-time or time") from None
+        today: date = now.astimezone(zone).date()
+        moment = datetime.combine(today, of_day)
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=zone)
+    return moment.astimezone(UTC)
+
+
+def _moments(
+    since: str | None, until: str | None, zone: ZoneInfo, now: datetime
+) -> tuple[datetime | None, datetime | None]:
+    start = parse_moment(since, zone, now) if since else None
+    end = parse_moment(until, zone, now) if until else None
+    if start and end and start >= end:
+        raise click.BadParameter("--since must be before --until")
+    return start, end
 
 
 @main.group(invoke_without_command=True)
 @click.option(
-    "--since", "since_", help="Start (ISO, UTC unless an offset is given); default 24 h ago."
+    "--since", "since_", help=f"Start: {_WHEN}. Default: the first data of the last 24 h."
 )
-@click.option("--until", "until_", help="End; default now.")
+@click.option("--until", "until_", help="End, as --since. Default: the last data, or now.")
 @click.option(
     "--out",
     type=click.Path(dir_okay=False, path_type=Path),
@@ -26,62 +64,95 @@ from pipeline.cli.analyst import SINCE, UNTIL, _when, _window
 @click.pass_context
 def report(ctx: click.Context, since_: str | None, until_: str | None, out: Path) -> None:
     """The ops and analyst dashboards as one static HTML page with charts, from the same SQL
-    as Grafana's panels. Subcommands: other reports."""
+    as Grafana's panels, times in GAPWATCH_TIMEZONE. Subcommands: other reports."""
     if ctx.invoked_subcommand is not None:
         return
+    from pipeline.panels.formatting import local
     from pipeline.panels.html_report import write_report
+    from pipeline.panels.report_range import fitted_range
 
-    now = datetime.now(UTC).replace(microsecond=0)
-    until = _when(until_, now)
-    since = _when(since_, until - timedelta(hours=24))
-    if since >= until:
-        raise click.BadParameter("--since must be before --until")
     config = settings()
-    with_data = with_warehouse(
-        lambda client: write_report(client, config.infra_dir, since, until, out), config
+    now = datetime.now(UTC).replace(microsecond=0)
+    asked = _moments(since_, until_, config.zone, now)
+
+    def write(client: Client) -> tuple[datetime, datetime, int]:
+        since, until = fitted_range(client, *asked, now)
+        with_data = write_report(client, config.infra_dir, since, until, out, config.timezone)
+        return since, until, with_data
+
+    since, until, with_data = with_warehouse(write, config)
+    click.echo(
+        f"wrote {out} ({with_data} panels with data) for "
+        f"{local(since, config.zone):%Y-%m-%d %H:%M} – {local(until, config.zone):%Y-%m-%d %H:%M} "
+        f"{config.timezone}"
     )
-    click.echo(f"wrote {out} ({with_data} panels with data)")
 
 
 @report.command("gaps")
 @click.option("--store", default="", help="One store only.")
-@SINCE
-@UNTIL
+@click.option("--since", help=f"Start: {_WHEN}. Default: the first complaint of the last 90 days.")
+@click.option("--until", help="End (exclusive), as --since. Default: just after the last one.")
 def gaps(store: str, since: str | None, until: str | None) -> None:
-    """Per store: dominant gaps and dimensions, their trend, and the action the gaps model
-    points to."""
+    """Per store: dominant gaps and dimensions, their trend (second half of the period
+    against the first), and the action the gaps model points to."""
     from rich.console import Console
+
+    from pipeline.panels.formatting import as_utc
+    from pipeline.reports.gaps import complaint_extent, gap_report, middle_of
+
+    config = settings()
+    now = datetime.now(UTC).replace(microsecond=0)
+    start, end = _moments(since, until, config.zone, now)
+
+    def run(client: Client) -> tuple[datetime, datetime, list[StoreGaps]]:
+        lo, hi = start or now - timedelta(days=90), end or now + timedelta(seconds=1)
+        extent = None if start and end else complaint_extent(client, lo, hi)
+        if extent:  # a default end fits the data, so the halves split the data's time
+            lo = start or as_utc(extent[0]).replace(microsecond=0)
+            hi = end or as_utc(extent[1]).replace(microsecond=0) + timedelta(seconds=1)
+        return lo, hi, gap_report(client, lo, hi, store)
+
+    lo, hi, stores = with_warehouse(run, config)
+    console = Console()
+    console.print(_header(lo, middle_of(lo, hi), hi, config.zone))
+    if not stores:
+        console.print("No complaints in this period.")
+        return
+    console.print(gaps_table(stores))
+
+
+def _header(since: datetime, middle: datetime, until: datetime, zone: ZoneInfo) -> str:
+    from pipeline.panels.formatting import local, zone_label
+
+    def at(moment: datetime) -> str:
+        return f"{local(moment, zone):%Y-%m-%d %H:%M:%S}"
+
+    return (
+        f"Complaints by service-quality gap, {at(since)} to {at(until)} ({zone_label(zone, until)})"
+        f"\ntrend: {at(middle)} to {at(until)} against {at(since)} to {at(middle)}"
+    )
+
+
+def gaps_table(stores: list[StoreGaps]) -> Table:
     from rich.table import Table
 
-    from pipeline.reports.gaps import gap_report
-
-    window = _window(since, until)
-    stores = with_warehouse(
-        lambda client: gap_report(client, window["since"], window["until"], store)
-    )
-    console = Console()
-    console.print(
-        f"Complaints by service-quality gap, {window['since']:%Y-%m-%d} to "
-        f"{window['until']:%Y-%m-%d} (trend: second half against first)"
-    )
-    if not stores:
-        console.print("no complaints in this period")
-        return
     out = Table(header_style="bold", show_lines=True)
-    for column in ("store", "complaints", "dominant gaps", "dimensions", "what to do"):
+    for column in ("store", "complaints", "trend", "dominant gaps", "dimensions", "what to do"):
         out.add_column(column)
     for s in stores:
+        first, second = s.halves
         gaps_text = "\n".join(
             f"{g.gap} {g.share:.0%} ({g.complaints}) {_arrow(g.trend)}" for g in s.gaps[:3]
         )
         dims_text = "\n".join(f"{d} ({n})" for d, n in s.dimensions[:2]) or "—"
-        out.add_row(s.store_id, str(s.complaints), gaps_text, dims_text, s.action)
-    console.print(out)
+        halves = f"{first} → {second}"
+        out.add_row(s.store_id, str(s.complaints), halves, gaps_text, dims_text, s.action)
+    return out
 
 
 def _arrow(trend: float | None) -> str:
     if trend is None:
-        return ""
+        return "(one half only)"
     if abs(trend) < 0.05:
-        return "→"
+        return "→ steady"
     return f"↑ +{trend * 100:.0f} pts" if trend > 0 else f"↓ {trend * 100:.0f} pts"

@@ -7,7 +7,8 @@ import time
 import urllib.error
 import urllib.request
 from contextlib import closing
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
 
 from rich.console import Console
 from rich.live import Live
@@ -15,9 +16,11 @@ from rich.live import Live
 from pipeline.config import Settings
 from pipeline.contracts import DEAD_LETTERS
 from pipeline.demo.processes import ChildFailed, Children, free_port, wait_for_file
+from pipeline.demo.rates import RateWindow
 from pipeline.demo.render import gap_table, live_view, satisfaction_table, table
 from pipeline.embedded import embedded_kafka
 from pipeline.panels.html_report import write_report
+from pipeline.panels.report_range import fitted_range
 from pipeline.warehouse import connect, redact
 from pipeline.warehouse.summary import summary
 
@@ -62,7 +65,7 @@ def run_demo(settings: Settings, seconds: float, rate: float, stores: int) -> in
                 console.print(f"broker at {bootstrap}; worker starting (logs in {demo_dir})")
                 _wait_ready(console, children, port)
                 children.start("simulate", _simulate_args(seconds, rate, stores), env)
-                produced = _watch(console, children, port, seconds)
+                produced = _watch(console, children, port, seconds, settings.zone)
             except KeyboardInterrupt:
                 produced = _wind_down(console, children, port)
             code = children.stop("worker")
@@ -153,9 +156,11 @@ def _wind_down(console: Console, children: Children, port: int) -> dict[str, int
     return produced
 
 
-def _watch(console: Console, children: Children, port: int, seconds: float) -> dict[str, int]:
-    started, last, last_t = time.monotonic(), {}, time.monotonic()
-    rates: dict[str, float] = {}
+def _watch(
+    console: Console, children: Children, port: int, seconds: float, zone: ZoneInfo
+) -> dict[str, int]:
+    started = time.monotonic()
+    window = RateWindow()
     produced: dict[str, int] | None = None
     drain_deadline: float | None = None
     stats: dict | None = None
@@ -171,19 +176,14 @@ def _watch(console: Console, children: Children, port: int, seconds: float) -> d
             stats = fetch_stats(port) or stats
             if stats:
                 now = time.monotonic()
-                topics = stats["worker"]["topics"]
-                rates = {
-                    n: (t["received"] - last.get(n, 0)) / max(now - last_t, 1e-6)
-                    for n, t in topics.items()
-                }
-                last, last_t = {n: t["received"] for n, t in topics.items()}, now
+                window.add(now, stats["worker"]["topics"])
                 elapsed = min(seconds, now - started)
                 status = (
                     f"simulating {elapsed:4.0f}/{seconds:.0f} s"
                     if produced is None
                     else "simulator done; draining the worker…"
                 )
-                live.update(live_view(status, rates, stats["warehouse"]))
+                live.update(live_view(status, window.rates(), stats, zone, window.span))
                 if produced is not None and drained(stats, produced):
                     return produced
             if drain_deadline is not None and time.monotonic() > drain_deadline:
@@ -195,9 +195,10 @@ def _final_summary(console: Console, settings: Settings, produced: dict[str, int
     report = settings.data_dir / "demo" / "report.html"
     with closing(connect(settings.clickhouse_dsn)) as client:
         result = summary(client)
-        until = datetime.now(UTC).replace(microsecond=0)
+        now = datetime.now(UTC).replace(microsecond=0)
+        since, until = fitted_range(client, None, None, now)
         with_data = write_report(
-            client, settings.infra_dir, until - timedelta(hours=24), until, report
+            client, settings.infra_dir, since, until, report, settings.timezone
         )
     counts = result["counts"]
     console.rule("Summary from ClickHouse")

@@ -3,9 +3,10 @@ over the dashboard's time range."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
-from pipeline.panels.spec import Dashboard, Panel, Section
+from pipeline.panels.spec import DEFAULT_TIMEZONE, Dashboard, Panel, Section
 from pipeline.warehouse.library import library
 
 # recovery_by_day and recovery_by_hour differ only in their first column, the grain.
@@ -58,17 +59,25 @@ COLUMNS: dict[str, tuple[str, ...]] = {
 }
 
 
-def to_grafana(sql: str) -> str:
-    """Library parameters become the dashboard's time range."""
+_ZONE_NAME = re.compile(r"[A-Za-z0-9_+\-/]+")
+
+
+def to_grafana(sql: str, timezone: str) -> str:
+    """Library parameters become the dashboard's time range, and the session's time zone
+    (timezone(), the server's for `gapwatch query`) the configured one, so hours, days and
+    weeks are the users' own."""
+    if not _ZONE_NAME.fullmatch(timezone):
+        raise ValueError(f"not a time zone name: {timezone!r}")
     return (
         sql.replace("{since:DateTime}", "$__fromTime")
         .replace("{until:DateTime}", "$__toTime")
+        .replace("timezone()", f"'{timezone}'")
         .rstrip()
         .rstrip(";")
     )
 
 
-def analyst_dashboard(queries: Path) -> Dashboard:
+def analyst_dashboard(queries: Path, timezone: str = DEFAULT_TIMEZONE) -> Dashboard:
     found = library(queries)
     if set(found) != set(COLUMNS):
         raise ValueError(
@@ -80,7 +89,7 @@ def analyst_dashboard(queries: Path) -> Dashboard:
         Panel(
             name.replace("_", " ").capitalize(),
             "table",
-            to_grafana(query.sql),
+            to_grafana(query.sql, timezone),
             COLUMNS[name],
             query.question,
             width=24,
@@ -94,4 +103,5 @@ def analyst_dashboard(queries: Path) -> Dashboard:
         sections=(Section("Query library", panels),),
         time_from="now-7d",
         refresh="5m",
+        timezone=timezone,
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pipeline.panels.fields import FIXED_RANGES, GRAFANA_UNITS, Kind, field
 from pipeline.panels.spec import Dashboard, Panel, Thresholds
 
 DATASOURCE_UID = "gapwatch-clickhouse"  # as in infra/grafana/provisioning/datasources
@@ -9,6 +10,7 @@ DATASOURCE_TYPE = "grafana-clickhouse-datasource"
 DATASOURCE = {"type": DATASOURCE_TYPE, "uid": DATASOURCE_UID}
 FOLDER_UID, FOLDER_TITLE = "gapwatch", "GapWatch"
 SCHEMA_VERSION = 39
+NO_DATA = "No data yet"  # an empty stat or table says so, rather than showing 0
 _ROW_IDS_FROM = 1000  # row headers get ids apart from the panels'
 
 
@@ -45,8 +47,64 @@ def _options(panel: Panel) -> dict:
     return {"legend": {"showLegend": True, "displayMode": "list", "placement": "bottom"}}
 
 
+def _measure(kind: Kind) -> dict:
+    """Unit, decimals and, for shares and scores, the fixed range of a kind of measure."""
+    if kind not in GRAFANA_UNITS:
+        return {}
+    unit, decimals = GRAFANA_UNITS[kind]
+    out: dict = {"unit": unit, "decimals": decimals}
+    if kind in FIXED_RANGES:
+        out["min"], out["max"] = FIXED_RANGES[kind]
+    elif kind in ("count", "rate"):
+        out["min"] = 0
+    return out
+
+
+def _override(column: str, properties: dict) -> dict:
+    return {
+        "matcher": {"id": "byName", "options": column},
+        "properties": [{"id": k, "value": v} for k, v in properties.items()],
+    }
+
+
+def _series_name(panel: Panel) -> str:
+    """A time series' legend: its labels' values (S001, app…), or the measure's title."""
+    if panel.labels:
+        return " ".join(f"${{__field.labels.{label}}}" for label in panel.labels)
+    return field(panel.values[0]).title
+
+
+def field_config(panel: Panel) -> dict:
+    """Units, ranges and human titles. A time series has one kind of measure in its defaults
+    (its fields are named by their labels); other panels name every column by an override."""
+    defaults: dict = {
+        "thresholds": _thresholds(panel.thresholds),
+        "color": {"mode": "thresholds" if panel.thresholds else "palette-classic"},
+        "noValue": NO_DATA,
+    }
+    overrides = []
+    if panel.kind == "timeseries":
+        draw = "bars" if panel.bars else "line"
+        defaults.update(_measure(panel.value_kind))
+        defaults["displayName"] = _series_name(panel)
+        defaults["custom"] = {
+            "drawStyle": draw,
+            "fillOpacity": 80 if panel.bars else (30 if panel.stacked else 0),
+            "stacking": {"mode": "normal" if panel.stacked else "none", "group": "A"},
+            "showPoints": "auto",
+        }
+    else:
+        if panel.kind in ("stat", "barchart"):
+            defaults.update(_measure(panel.value_kind))
+        for column in panel.columns:
+            meaning = field(column)
+            overrides.append(
+                _override(column, {"displayName": meaning.title, **_measure(meaning.kind)})
+            )
+    return {"defaults": defaults, "overrides": overrides}
+
+
 def panel_model(panel_id: int, panel: Panel, x: int, y: int) -> dict:
-    custom = {"stacking": {"mode": "normal" if panel.stacked else "none", "group": "A"}}
     return {
         "id": panel_id,
         "type": panel.kind,
@@ -55,16 +113,9 @@ def panel_model(panel_id: int, panel: Panel, x: int, y: int) -> dict:
         "datasource": DATASOURCE,
         "gridPos": {"x": x, "y": y, "w": panel.width, "h": panel.height},
         "targets": [target(panel.sql, panel.kind == "timeseries")],
-        "fieldConfig": {
-            "defaults": {
-                "unit": panel.unit,
-                "thresholds": _thresholds(panel.thresholds),
-                "color": {"mode": "thresholds" if panel.thresholds else "palette-classic"},
-                **({"custom": custom} if panel.kind == "timeseries" else {}),
-            },
-            "overrides": [],
-        },
+        "fieldConfig": field_config(panel),
         "options": _options(panel),
+        **({"maxDataPoints": panel.max_points} if panel.max_points else {}),
     }
 
 
@@ -138,7 +189,7 @@ def dashboard_model(dashboard: Dashboard) -> dict:
         "schemaVersion": SCHEMA_VERSION,
         "refresh": dashboard.refresh,
         "time": {"from": dashboard.time_from, "to": "now"},
-        "timezone": "browser",
+        "timezone": dashboard.timezone,
         "templating": {
             "list": [_variable(v.name, v.label, v.sql.strip()) for v in dashboard.variables]
         },

@@ -27,7 +27,6 @@ GROUP BY time, store_id
 ORDER BY time, store_id""",
             ("time", "store_id", "top2_share"),
             "Share of ratings scoring 4 or 5, per store.",
-            unit="percentunit",
         ),
         Panel(
             "Mean score by channel",
@@ -57,7 +56,6 @@ FROM satisfaction_minute
 WHERE bucket > $__toTime - INTERVAL 7 DAY AND bucket <= $__toTime AND {_SCOPE}""",
             ("current", "baseline"),
             "The last hour of the range against the same hour of day over the 7 days before.",
-            unit="percentunit",
             thresholds=_SATISFACTION_COLOURS,
             width=8,
         ),
@@ -154,7 +152,9 @@ alerts = Section(
             "Open alerts",
             "table",
             """
-SELECT opened_at, kind, scope, store_id, channel, round(drop, 3) AS drop, ratings,
+SELECT opened_at, kind, scope, store_id, channel,
+       if(kind = 'satisfaction_drop', round(drop, 3), NULL) AS drop,
+       if(kind = 'satisfaction_drop', ratings, NULL) AS ratings,
        likely_cause
 FROM alerts FINAL
 WHERE resolved_at IS NULL AND (store_id IN (${store:singlequote}) OR store_id = '')
@@ -188,12 +188,12 @@ recovery = Section(
             "Median minutes to first response",
             "stat",
             f"""
-SELECT round(quantile(0.5)(minutes_to_first_response), 1) AS median_minutes
+SELECT if(count(minutes_to_first_response) = 0, NULL,
+          round(quantile(0.5)(minutes_to_first_response), 1)) AS median_minutes
 FROM complaint_lifecycle
 WHERE {_COMPLAINTS_IN_RANGE}""",
             ("median_minutes",),
             "Complaints received in the range: median time to the first response.",
-            unit="m",
             thresholds=((None, "green"), (60.0, "orange"), (120.0, "red")),
             width=6,
         ),
@@ -201,12 +201,11 @@ WHERE {_COMPLAINTS_IN_RANGE}""",
             "Resolution rate",
             "stat",
             f"""
-SELECT round(countIf(resolved_at IS NOT NULL) / count(), 3) AS resolved_share
+SELECT round(countIf(resolved_at IS NOT NULL) / nullIf(count(), 0), 3) AS resolved_share
 FROM complaint_lifecycle
 WHERE {_COMPLAINTS_IN_RANGE}""",
             ("resolved_share",),
             "Share of the complaints received in the range that are resolved now.",
-            unit="percentunit",
             thresholds=((None, "red"), (0.7, "orange"), (0.9, "green")),
             width=6,
         ),
@@ -222,6 +221,7 @@ ORDER BY time, kind""",
             ("time", "kind", "breaches"),
             "Complaints that missed the first-response or resolution target, when they did.",
             stacked=True,
+            bars=True,
         ),
     ),
 )
@@ -240,7 +240,6 @@ GROUP BY time
 ORDER BY time""",
             ("time", "confidence"),
             "Mean confidence of the gap predictions; a fall means texts the model has not seen.",
-            unit="percentunit",
             width=16,
         ),
         Panel(
@@ -266,21 +265,28 @@ pipeline = Section(
             "Rows written per second",
             "timeseries",
             """
-SELECT time, source, count() / $__interval_s AS rows_per_s
+SELECT time, source, round(sum(written) / (dateDiff('second', min(second), max(second)) + 1), 1)
+       AS rows_per_s
 FROM (
-    SELECT $__timeInterval(ingested_at) AS time, 'satisfaction' AS source
-    FROM satisfaction_events WHERE $__timeFilter(ingested_at)
-    UNION ALL
-    SELECT $__timeInterval(ingested_at), 'complaints' FROM complaints
-    WHERE $__timeFilter(ingested_at)
-    UNION ALL
-    SELECT $__timeInterval(ingested_at), 'complaint updates' FROM complaint_updates
-    WHERE $__timeFilter(ingested_at)
+    SELECT $__timeInterval(second) AS time, source, second, count() AS written
+    FROM (
+        SELECT toDateTime(ingested_at) AS second, 'satisfaction' AS source
+        FROM satisfaction_events WHERE $__timeFilter(ingested_at)
+        UNION ALL
+        SELECT toDateTime(ingested_at), 'complaints' FROM complaints
+        WHERE $__timeFilter(ingested_at)
+        UNION ALL
+        SELECT toDateTime(ingested_at), 'complaint updates' FROM complaint_updates
+        WHERE $__timeFilter(ingested_at)
+    )
+    GROUP BY time, source, second
 )
 GROUP BY time, source
 ORDER BY time, source""",
             ("time", "source", "rows_per_s"),
-            "Rows the workers wrote, by when they wrote them (not event time).",
+            "Rows the workers wrote per second, by when they wrote them (not event time): each "
+            "interval's rows over the seconds from its first write to its last, so a short run "
+            "is not averaged with the idle rest of the interval.",
             width=8,
         ),
         Panel(
@@ -311,6 +317,7 @@ GROUP BY time, source_topic
 ORDER BY time, source_topic""",
             ("time", "source_topic", "dead_letters"),
             "Messages refused with a reason (see the dead_letters table), by source topic.",
+            bars=True,
             width=8,
         ),
     ),

@@ -19,6 +19,7 @@ class PanelResult:
     sql: str  # as run
     columns: tuple[str, ...]
     rows: list[tuple]
+    interval_s: int = 60  # of its time buckets, as $__interval_s was
 
 
 def columns_of(client: Client, sql: str) -> tuple[str, ...]:
@@ -51,7 +52,8 @@ def run_dashboard(
     values = all_values(client, dashboard) if variables is None else variables
     results = []
     for panel_id, panel in dashboard.panels():
-        sql = expand(panel.sql, window, values)
+        own = window if panel.max_points is None else window.at_most(panel.max_points)
+        sql = expand(panel.sql, own, values)
         columns, rows = run_sql(client, sql)
-        results.append(PanelResult(panel_id, panel, sql, columns, rows))
+        results.append(PanelResult(panel_id, panel, sql, columns, rows, own.interval_s))
     return results

@@ -34,6 +34,11 @@ class TimeRange:
         interval = next((s for s in _NICE_SECONDS if s >= wanted), math.ceil(wanted))
         return cls(since, until, interval)
 
+    def at_most(self, points: int) -> TimeRange:
+        """The same range in at most `points` intervals, as Grafana's maxDataPoints does."""
+        coarser = TimeRange.of(self.since, self.until, points)
+        return coarser if coarser.interval_s > self.interval_s else self
+
 
 def _datetime(moment: datetime) -> str:
     return f"toDateTime({int(moment.timestamp())})"

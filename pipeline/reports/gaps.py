@@ -9,13 +9,30 @@ from datetime import datetime
 from clickhouse_connect.driver.client import Client
 
 from pipeline.gaps import ACTIONS
+from pipeline.reports.window import EDGE_MINUTES, EDGE_SECONDS, HOURS, PRELUDE
 
-_COUNTS = """
-SELECT store_id, gap, dimension, bucket < {middle:DateTime} AS first_half, sum(complaints)
-FROM complaints_hour
-WHERE bucket >= {since:DateTime} AND bucket < {until:DateTime} AND gap != 'not_complaint'
-  AND ({store:String} = '' OR store_id = {store:String})
-GROUP BY store_id, gap, dimension, first_half
+_SCOPE = "gap != 'not_complaint' AND ({store:String} = '' OR store_id = {store:String})"
+
+# Complaints per store, gap and dimension in [since, until), exact at any second.
+_COUNTS = f"""{PRELUDE}
+SELECT store_id, gap, dimension, sum(n)
+FROM (
+    SELECT store_id, gap, dimension, complaints AS n
+    FROM complaints_hour WHERE {HOURS} AND {_SCOPE}
+    UNION ALL
+    SELECT store_id, gap, dimension, complaints
+    FROM complaints_minute WHERE {EDGE_MINUTES} AND {_SCOPE}
+    UNION ALL
+    SELECT store_id, gap, ifNull(dimension, 'none'), toUInt64(1)
+    FROM complaints WHERE {EDGE_SECONDS} AND {_SCOPE}
+)
+GROUP BY store_id, gap, dimension
+"""
+
+_EXTENT = """
+SELECT min(ts), max(ts), count()
+FROM complaints
+WHERE ts >= {since:DateTime} AND ts < {until:DateTime} AND gap != 'not_complaint'
 """
 
 
@@ -34,19 +51,39 @@ class StoreGaps:
     complaints: int
     gaps: list[GapShare]  # dominant first
     dimensions: list[tuple[str, int]]
+    halves: tuple[int, int] = (0, 0)  # complaints in the first and the second half
 
     @property
     def action(self) -> str:
         return ACTIONS[self.gaps[0].gap]
 
 
+def middle_of(since: datetime, until: datetime) -> datetime:
+    """Where the halves meet, on a whole second as the warehouse counts them."""
+    return (since + (until - since) / 2).replace(microsecond=0)
+
+
+def complaint_extent(
+    client: Client, since: datetime, until: datetime
+) -> tuple[datetime, datetime] | None:
+    """The first and last complaint in [since, until), so a default window fits the data."""
+    first, last, n = client.query(_EXTENT, parameters={"since": since, "until": until}).result_rows[
+        0
+    ]
+    return (first, last) if n else None
+
+
+def _counts(client: Client, since: datetime, until: datetime, store: str) -> list[tuple]:
+    parameters = {"since": since, "until": until, "store": store}
+    return client.query(_COUNTS, parameters=parameters).result_rows
+
+
 def gap_report(
     client: Client, since: datetime, until: datetime, store: str = ""
 ) -> list[StoreGaps]:
-    middle = since + (until - since) / 2
-    rows = client.query(
-        _COUNTS, parameters={"since": since, "until": until, "middle": middle, "store": store}
-    ).result_rows
+    middle = middle_of(since, until)
+    rows = [(s, g, d, True, n) for s, g, d, n in _counts(client, since, middle, store)]
+    rows += [(s, g, d, False, n) for s, g, d, n in _counts(client, middle, until, store)]
     return summarise(rows)
 
 
@@ -79,5 +116,5 @@ def summarise(rows: list[tuple]) -> list[StoreGaps]:
         ]
         shares.sort(key=lambda g: (-g.complaints, g.gap))
         top_dims = sorted(dims[store].items(), key=lambda d: (-d[1], d[0]))
-        report.append(StoreGaps(store, total, shares, top_dims))
+        report.append(StoreGaps(store, total, shares, top_dims, (first, second)))
     return report

@@ -71,9 +71,9 @@ def start_worker(settings, broker, tmp_path):
 def produce(broker):
     producer = KafkaProducer(bootstrap_servers=broker.bootstrap, acks="all", linger_ms=5)
 
-    def send(topic: str, value: dict | bytes, key: str = "k") -> None:
+    def send(topic: str, value: dict | bytes, key: str = "k", partition: int | None = None) -> None:
         raw = value if isinstance(value, bytes) else orjson.dumps(value)
-        producer.send(topic, key=key.encode(), value=raw)
+        producer.send(topic, key=key.encode(), value=raw, partition=partition)
 
     send.flush = producer.flush  # type: ignore[attr-defined]
     yield send

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from click.testing import CliRunner
@@ -64,7 +66,8 @@ def test_a_bad_setting_is_a_usage_error_naming_the_variable(seeded_env):
 
 
 def test_demo_runs_the_whole_stack_and_ends_with_results(settings, tmp_path):
-    env = {**settings.env(), "COLUMNS": "120"}
+    # Workers record their lag every second, so the live view has it within a short run.
+    env = {**settings.with_(health_interval_seconds=1.0).env(), "COLUMNS": "120"}
     run = subprocess.run(
         [sys.executable, "-m", "pipeline", "demo", "--seconds", "4", "--rate", "100"],
         env=env,
@@ -75,9 +78,25 @@ def test_demo_runs_the_whole_stack_and_ends_with_results(settings, tmp_path):
     )
     assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
     assert "Summary from ClickHouse" in run.stdout
+    # The live view's last frame: the last minutes, in the users' time zone.
+    live = run.stdout.split("Summary from ClickHouse")[0]
+    assert re.search(r"as of \d\d:\d\d:\d\d Asia/Shanghai", live)
+    assert "Pipeline (rates over the last" in live and "open alerts" in live
+    (events,) = [line for line in live.splitlines() if line.startswith("│ satisfaction-events")]
+    cells = [c.strip() for c in events.strip("│ ").split("│")]
+    received, _written, lag, _in_flight, p95, _dead = cells[1:]
+    assert float(received.replace(",", "")) > 0
+    assert re.fullmatch(r"[\d,]+", lag) and re.fullmatch(r"[\d.,]+ m?s", p95), cells
     report = settings.data_dir / "demo" / "report.html"
     assert "dashboards as a page:" in run.stdout
-    assert 'class="chart"' in report.read_text(encoding="utf-8")
+    page = report.read_text(encoding="utf-8")
+    assert 'class="chart"' in page
+    # A four-second run is drawn over minutes around it, not over 24 hours.
+    since, until = re.search(
+        r"GapWatch report (\S+ \S+) – (\S+ \S+) \(Asia/Shanghai, UTC\+08:00\)", page
+    ).groups()
+    span = datetime.fromisoformat(until) - datetime.fromisoformat(since)
+    assert timedelta(minutes=5) <= span <= timedelta(minutes=10), (since, until)
     client = connect(settings.clickhouse_dsn)
     try:
         events, stores = client.query(
@@ -280,3 +299,99 @@ def test_bench_pipeline_measures_ceilings_and_pipeline_in_one_run(settings, tmp_
     assert "worker memory (RSS) through the steady run" in doc
     table = [r for r in doc.splitlines() if r.startswith("| pipeline: satisfaction events")]
     assert len(table) == 1 and len(table[0].split("|")[3].split(";")) == 2  # two rounds
+
+
+SHANGHAI_DAY = "2026-11-20"
+
+
+def _complaints_between(
+    client, first: datetime, last: datetime, every: timedelta, shift: datetime | None = None
+) -> None:
+    """A complaint every `every`, written as it happened; from `shift` on, all gap 3."""
+    rows, at, n = [], first, 0
+    while at < last:
+        gap = "gap3_delivery" if (shift and at >= shift) or n % 2 else "gap1_knowledge"
+        rows.append((f"c{n}", at, f"S{n % 3}", "app", "……", gap, 0.6, "t", 0, n, at))
+        at, n = at + every, n + 1
+    client.insert(
+        "complaints",
+        rows,
+        column_names=[
+            "complaint_id",
+            "ts",
+            "store_id",
+            "channel",
+            "text",
+            "gap",
+            "gap_confidence",
+            "model_version",
+            "source_partition",
+            "source_offset",
+            "ingested_at",
+        ],
+    )
+
+
+def test_report_gaps_counts_a_window_off_the_hour_and_shows_the_trend(settings):
+    client = connect(settings.clickhouse_dsn)
+    migrate(client, PROJECT_ROOT / "infra" / "clickhouse" / "migrations")
+    # 21:50–22:20 in Shanghai is 13:50–14:20 UTC: a complaint every 7 seconds.
+    start = datetime(2026, 11, 20, 13, 50, tzinfo=UTC)
+    since, until = start + timedelta(minutes=5), start + timedelta(minutes=20)
+    middle = since + (until - since) / 2
+    every = timedelta(seconds=7)
+    _complaints_between(client, start, start + timedelta(minutes=30), every, shift=middle)
+    raw = {}
+    for name, (lo, hi) in {
+        "all": (since, until),
+        "first": (since, middle),
+        "second": (middle, until),
+    }.items():
+        raw[name] = dict(
+            client.query(
+                "SELECT store_id, count() FROM complaints WHERE ts >= {lo:DateTime} "
+                "AND ts < {hi:DateTime} GROUP BY store_id",
+                parameters={"lo": lo, "hi": hi},
+            ).result_rows
+        )
+    client.close()
+    result = CliRunner().invoke(
+        main,
+        ["report", "gaps", "--since", f"{SHANGHAI_DAY}T21:55", "--until", f"{SHANGHAI_DAY}T22:10"],
+        env={**settings.env(), "COLUMNS": "200"},
+    )
+    assert result.exit_code == 0, result.output
+    assert (
+        "trend: 2026-11-20 22:02:30 to 2026-11-20 22:10:00 "
+        "against 2026-11-20 21:55:00 to 2026-11-20 22:02:30"
+    ) in result.output
+    shown = {
+        m.group(1): tuple(int(g) for g in m.groups()[1:])
+        for m in re.finditer(r"│ (S\d)\s+│ (\d+)\s+│ (\d+) → (\d+)", result.output)
+    }
+    assert shown == {
+        store: (n, raw["first"][store], raw["second"][store]) for store, n in raw["all"].items()
+    }
+    # Half of each store's complaints were gap 3 before the middle, all of them after.
+    assert len(re.findall(r"gap3_delivery \d+% \(\d+\) ↑ \+[3-6]\d pts", result.output)) == 3
+
+
+def test_report_defaults_to_the_data_and_the_configured_time_zone(settings, tmp_path):
+    client = connect(settings.clickhouse_dsn)
+    migrate(client, PROJECT_ROOT / "infra" / "clickhouse" / "migrations")
+    burst = datetime.now(UTC).replace(second=0, microsecond=0) - timedelta(hours=2)
+    _complaints_between(client, burst, burst + timedelta(minutes=4), timedelta(seconds=10))
+    client.close()
+    out = tmp_path / "report.html"
+    for zone, offset in (("Asia/Shanghai", 8), ("UTC", 0)):
+        result = CliRunner().invoke(
+            main,
+            ["report", "--out", str(out)],
+            env={**settings.env(), "GAPWATCH_TIMEZONE": zone},
+        )
+        assert result.exit_code == 0, result.output
+        first = (burst + timedelta(hours=offset)).replace(tzinfo=None)
+        start, end = first - timedelta(minutes=1), first + timedelta(minutes=4)
+        shown = f"{start:%Y-%m-%d %H:%M} – {end:%Y-%m-%d %H:%M}"
+        assert f"for {shown} {zone}" in result.output
+        assert f"GapWatch report {shown} ({zone}, UTC+{offset:02d}:00)" in out.read_text()

@@ -110,7 +110,7 @@ def test_dsn_and_sql_mistakes_are_one_line(env, settings):
     semicolon_in_text = gapwatch(env, "sql", "SELECT 'a;b' AS s;", "--format", "csv")
     assert semicolon_in_text.stdout.splitlines() == ["s", "a;b"]
     empty = gapwatch(env, "sql", "SELECT 1 AS n WHERE 0")
-    assert empty.returncode == 0 and "(no rows; columns: n)" in empty.stdout
+    assert empty.returncode == 0 and empty.stdout.startswith("(no rows")
     version = gapwatch(env, "--version")
     assert version.returncode == 0 and version.stdout.startswith("gapwatch, version ")
 

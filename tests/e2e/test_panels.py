@@ -3,6 +3,8 @@ pipeline (embedded broker → worker → ClickHouse), and the HTML report drawn 
 
 from __future__ import annotations
 
+import html
+import json
 import re
 import subprocess
 import time
@@ -12,9 +14,11 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import numpy as np
 import orjson
 import pytest
 from kafka import KafkaConsumer, KafkaProducer
+from PIL import Image
 
 from pipeline.config import PROJECT_ROOT, Settings
 from pipeline.embedded import EmbeddedBroker
@@ -215,12 +219,14 @@ def test_every_alert_rule_query_runs_and_the_drop_rule_fires(filled, client):
     )
 
 
-def test_the_html_report_draws_every_chart_in_chromium(filled, client, tmp_path):
-    out = tmp_path / "report.html"
-    with_data = write_report(client, INFRA, filled.since, filled.until, out)
-    total = sum(len(list(d.panels())) for d in dashboards(INFRA))
-    assert with_data == total
-    dom = subprocess.run(
+WIDTH = 1400  # the browser window; the page is laid out at this width on both runs
+
+
+def _chromium(tmp_path: Path, page: Path, height: int, *output: str) -> str:
+    """Headless Chromium on a fresh profile with nothing running in the background; returns
+    what it prints (the DOM with --dump-dom)."""
+    profile = tmp_path / f"profile-{uuid.uuid4().hex[:6]}"
+    return subprocess.run(
         [
             CHROMIUM,
             "--headless",
@@ -231,20 +237,80 @@ def test_the_html_report_draws_every_chart_in_chromium(filled, client, tmp_path)
             "--disable-background-networking",
             "--disable-component-update",
             "--disable-sync",
-            f"--user-data-dir={tmp_path / 'profile'}",
-            "--virtual-time-budget=15000",
-            "--dump-dom",
-            out.as_uri(),
+            "--hide-scrollbars",
+            "--force-device-scale-factor=1",
+            f"--user-data-dir={profile}",
+            f"--window-size={WIDTH},{height}",
+            "--virtual-time-budget=30000",
+            *output,
+            page.as_uri(),
         ],
         capture_output=True,
         text=True,
-        timeout=120,
+        timeout=240,
         check=True,
     ).stdout
+
+
+def _attribute(tag: str, name: str) -> object:
+    found = re.search(rf'{name}="([^"]*)"', tag)
+    assert found, f"no {name} on {tag[:200]}"
+    return json.loads(html.unescape(found.group(1)))
+
+
+def _ink(image: Image.Image, box: tuple[int, int, int, int]) -> list[tuple[int, int]]:
+    """Pixels of a plot area (x, y from its top left) that carry colour (traces), not white,
+    grid or text grey."""
+    pixels = np.asarray(image.crop(box).convert("RGB"), dtype=np.int16)
+    ys, xs = np.nonzero(pixels.max(axis=2) - pixels.min(axis=2) > 60)
+    return list(zip(xs.tolist(), ys.tolist(), strict=True))
+
+
+def test_the_html_report_draws_every_chart_in_chromium(filled, client, tmp_path):
+    """Rendered to a PNG: every chart has coloured pixels in its plot area, and the lines of
+    shares and scores sit where a fixed 0–100% or 1–5 axis puts their values (an axis fitted
+    to the data would stretch them from top to bottom)."""
+    out = tmp_path / "report.html"
+    with_data = write_report(client, INFRA, filled.since, filled.until, out, "Asia/Shanghai")
+    total = sum(len(list(d.panels())) for d in dashboards(INFRA))
+    assert with_data == total
+    dom = _chromium(tmp_path, out, 1000, "--dump-dom")
+    assert 'data-drawn="' in dom, "Plotly did not finish drawing"
+    assert "No data yet" not in dom
     panels = re.findall(r'<section class="panel".*?</section>', dom, flags=re.S)
     assert len(panels) == total
+    charts: dict[str, tuple[int, int, int, int]] = {}
     for panel in panels:
-        title = re.search(r"<h3>(.*?)</h3>", panel).group(1)
-        points = re.search(r'data-points="(\d+)"', panel)
-        assert points and int(points.group(1)) > 0, f"{title}: chart not drawn or empty"
-        assert 'class="main-svg"' in panel, f"{title}: Plotly drew nothing"
+        title = html.unescape(re.search(r"<h3>(.*?)</h3>", panel).group(1))
+        kind = re.search(r'data-kind="(\w+)"', panel).group(1)
+        if kind in ("table", "stat"):
+            assert re.search(r"<td|class=\"stat\"", panel), f"{title}: nothing shown"
+            continue
+        chart = re.search(r'<div class="chart[^>]*>', panel).group(0)
+        assert int(_attribute(chart, "data-points")) > 0, f"{title}: chart empty"
+        left, top, width, height = (round(v) for v in _attribute(chart, "data-plot"))
+        charts[title] = (left, top, left + width, top + height)
+    page_height = int(re.search(r'data-height="(\d+)"', dom).group(1))
+    shot = tmp_path / "report.png"
+    _chromium(tmp_path, out, page_height, f"--screenshot={shot}")
+    image = Image.open(shot)
+    assert image.size == (WIDTH, page_height)
+    for title, box in charts.items():
+        # An empty plot area is white and grey only; a marker alone is a few dozen pixels.
+        assert len(_ink(image, box)) >= 5, f"{title}: no coloured pixels where the chart is"
+
+    window = TimeRange.of(filled.since, filled.until)
+    results = {r.panel.title: r for r in run_dashboard(client, OPS, window)}
+    for title, (low, high) in {
+        "Share of 4–5 scores by store": (0.0, 1.0),
+        "Mean score by channel": (1.0, 5.0),
+        "Mean classifier confidence": (0.0, 1.0),
+    }.items():
+        values = [row[-1] for row in results[title].rows if row[-1] is not None]
+        _, top, _, bottom = charts[title]
+        rows = [y for _, y in _ink(image, charts[title])]
+        height = bottom - top
+        # Where a fixed axis puts the largest and the smallest value, give or take a marker.
+        slack = 8 + 0.02 * height
+        assert min(rows) == pytest.approx((high - max(values)) / (high - low) * height, abs=slack)
+        assert max(rows) == pytest.approx((high - min(values)) / (high - low) * height, abs=slack)

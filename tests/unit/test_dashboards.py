@@ -13,6 +13,8 @@ import yaml
 from pipeline.config import PROJECT_ROOT
 from pipeline.panels import ExpansionError, TimeRange, dashboards, expand, stale, write
 from pipeline.panels.alerting import RULES
+from pipeline.panels.fields import GRAFANA_UNITS, field
+from pipeline.panels.grafana import dashboard_model
 
 INFRA = PROJECT_ROOT / "infra"
 GRAFANA = INFRA / "grafana"
@@ -183,3 +185,98 @@ def test_the_alert_rule_file_reads_back_as_the_rules_in_code():
     text = (GRAFANA / "provisioning" / "alerting" / "gapwatch.yaml").read_text()
     assert "&id" not in text and "*id" not in text  # no YAML anchors: plain, reviewable
     assert yaml.safe_load(text) == provisioning_file()
+
+
+def _columns_of_every_panel():
+    for dashboard in dashboards(INFRA):
+        for _, panel in dashboard.panels():
+            for column in panel.columns:
+                yield panel, column
+
+
+def test_every_column_has_a_human_title_and_a_kind():
+    for panel, column in _columns_of_every_panel():
+        meaning = field(column)
+        assert "_" not in meaning.title and meaning.title != column, (panel.title, column)
+        assert meaning.kind in GRAFANA_UNITS or meaning.kind in ("text", "time", "date")
+
+
+def _ops_panels() -> dict[str, dict]:
+    model = json.loads((GRAFANA / "dashboards" / "gapwatch-ops.json").read_text())
+    return {p["title"]: p for p in model["panels"] if p["type"] != "row"}
+
+
+@pytest.mark.parametrize(
+    ("title", "unit", "low", "high"),
+    [
+        ("Share of 4–5 scores by store", "percentunit", 0, 1),
+        ("Share of 4–5 in the last hour against its baseline", "percentunit", 0, 1),
+        ("Resolution rate", "percentunit", 0, 1),
+        ("Mean classifier confidence", "percentunit", 0, 1),
+        ("Mean score by channel", "none", 1, 5),
+    ],
+)
+def test_shares_and_scores_have_fixed_axes_on_grafana(title, unit, low, high):
+    defaults = _ops_panels()[title]["fieldConfig"]["defaults"]
+    assert (defaults["unit"], defaults["min"], defaults["max"]) == (unit, low, high)
+
+
+def test_counts_are_integers_and_rates_are_rows_per_second_on_grafana():
+    panels = _ops_panels()
+    for title in ("Review queue", "Dead letters", "Consumer lag", "Complaints per gap"):
+        defaults = panels[title]["fieldConfig"]["defaults"]
+        assert defaults["decimals"] == 0 and defaults["min"] == 0, title
+    assert panels["Rows written per second"]["fieldConfig"]["defaults"]["unit"] == "rowsps"
+    assert panels["Dead letters"]["fieldConfig"]["defaults"]["custom"]["drawStyle"] == "bars"
+    assert panels["Dead letters"]["maxDataPoints"] == 60  # bars wide enough to see
+
+
+def test_bars_get_at_most_sixty_intervals():
+    three_days = TimeRange.of(T0, T0 + timedelta(days=3))
+    assert three_days.interval_s == 900
+    assert three_days.at_most(60).interval_s == 3 * 3600
+    minutes = TimeRange.of(T0, T0 + timedelta(minutes=5))
+    assert minutes.at_most(60) == minutes  # never finer than the range's own interval
+
+
+@pytest.mark.parametrize("path", MODELS, ids=lambda p: p.stem)
+def test_grafana_tables_and_stats_name_every_column_for_people(path):
+    model = json.loads(path.read_text())
+    for panel in model["panels"]:
+        if panel["type"] in ("table", "stat", "barchart"):
+            names = {
+                o["matcher"]["options"]: {p["id"]: p["value"] for p in o["properties"]}
+                for o in panel["fieldConfig"]["overrides"]
+            }
+            (columns,) = [c for t, c in _panels_by_title(path) if t == panel["title"]]
+            assert list(names) == list(columns), panel["title"]
+            for column, properties in names.items():
+                assert properties["displayName"] == field(column).title
+                if field(column).kind == "percent":  # shares are percentages in tables too
+                    assert (properties["unit"], properties["max"]) == ("percentunit", 1)
+                if field(column).kind == "count":
+                    assert properties["decimals"] == 0
+        if panel["type"] != "row":
+            assert panel["fieldConfig"]["defaults"]["noValue"] == "No data yet"
+
+
+def _panels_by_title(path):
+    (dashboard,) = [d for d in dashboards(INFRA) if d.uid == path.stem]
+    return [(p.title, p.columns) for _, p in dashboard.panels()]
+
+
+def test_dashboards_show_times_in_the_configured_time_zone():
+    for path in MODELS:
+        assert json.loads(path.read_text())["timezone"] == "Asia/Shanghai"
+    paris = {d.uid: dashboard_model(d) for d in dashboards(INFRA, "Europe/Paris")}
+    assert {m["timezone"] for m in paris.values()} == {"Europe/Paris"}
+    busiest = [
+        t["rawSql"]
+        for p in paris["gapwatch-analyst"]["panels"]
+        for t in p.get("targets", [])
+        if "hour_of_day" in t["rawSql"]
+    ]
+    assert busiest and "toHour(bucket, 'Europe/Paris')" in busiest[0]
+    assert "timezone()" not in json.dumps(paris["gapwatch-analyst"])
+    with pytest.raises(ValueError, match="not a time zone"):
+        dashboards(INFRA, "UTC'); DROP TABLE alerts; --")

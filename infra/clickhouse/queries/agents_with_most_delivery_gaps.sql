@@ -1,7 +1,7 @@
 -- Agents with the most delivery-gap (gap 3) complaints: staff or systems failing to deliver
 -- to the standard, the gap that training, support and empowerment fix. Share = gap 3
 -- complaints among all complaints naming that agent. Top 20.
--- Parameters: since, until (UTC).
+-- Parameters: since, until.
 SELECT
     agent_id,
     any(store_id) AS store_id,

@@ -2,9 +2,10 @@
 -- first response and to resolution (mean and median, minutes and hours), resolution rate
 -- (resolved or closed now), reopen rate (reopened at least once), recovery satisfaction
 -- (mean recovery_score, 1–5, where customers gave one).
--- Parameters: since, until (UTC, by when the complaint was received).
+-- Days in the session's time zone (GAPWATCH_TIMEZONE in the report and on Grafana).
+-- Parameters: since, until (by when the complaint was received).
 SELECT
-    toStartOfDay(received_at) AS day,
+    toStartOfDay(received_at, timezone()) AS day,
     store_id,
     channel,
     gap,

@@ -2,9 +2,9 @@
 -- first response and to resolution (mean and median, minutes and hours), resolution rate
 -- (resolved or closed now), reopen rate (reopened at least once), recovery satisfaction
 -- (mean recovery_score, 1–5, where customers gave one).
--- Parameters: since, until (UTC, by when the complaint was received).
+-- Parameters: since, until (by when the complaint was received).
 SELECT
-    toStartOfHour(received_at) AS hour,
+    toStartOfHour(received_at, timezone()) AS hour,
     store_id,
     channel,
     gap,

@@ -2,7 +2,7 @@
 -- who never complained, and than those whose complaint was not resolved? Mean score and share
 -- of 4–5 of the ratings customers gave after their first complaint in the period (every
 -- rating, for customers without a complaint). Needs customer_id on ratings and complaints.
--- Parameters: since, until (UTC).
+-- Parameters: since, until.
 SELECT
     multiIf(k.customer_id = '', 'no complaint',
             k.all_resolved = 1, 'complaint resolved',
