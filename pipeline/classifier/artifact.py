@@ -21,7 +21,7 @@ log = logging.getLogger(__name__)
 ARTIFACT = "gap_classifier.joblib"
 CARD = "model.json"
 # Bump when features or model change, so old artifacts are rebuilt rather than misread.
-FEATURE_VERSION = "4"
+FEATURE_VERSION = "5"
 
 
 def tokenizer_for(assets_dir: Path) -> Tokenizer:

@@ -57,6 +57,6 @@ def test_no_evaluation_text_is_in_the_corpus_or_part_of_a_corpus_text():
             text = normalize(item["text"])
             assert text not in corpus, item["text"]
             if is_real(path):  # whole reviews stay on one side: no sentence shared
-                assert not any(
-                    (len(text) >= 10 and text in c) or c in text for c in long_corpus
-                ), item["text"]
+                assert not any((len(text) >= 10 and text in c) or c in text for c in long_corpus), (
+                    item["text"]
+                )
