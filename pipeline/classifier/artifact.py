@@ -21,7 +21,7 @@ log = logging.getLogger(__name__)
 ARTIFACT = "gap_classifier.joblib"
 CARD = "model.json"
 # Bump when features or model change, so old artifacts are rebuilt rather than misread.
-FEATURE_VERSION = "3"
+FEATURE_VERSION = "5"
 
 
 def tokenizer_for(assets_dir: Path) -> Tokenizer:
@@ -43,6 +43,10 @@ def fingerprint(assets_dir: Path, extra: list[Labeled] | None = None) -> str:
     return "gapclf-" + digest.hexdigest()[:12]
 
 
+def _silently(step: str, done: float) -> None:
+    pass
+
+
 def _logged(step: str, done: float) -> None:
     log.info("training the classifier: %s (%.0f%%)", step, 100 * done)
 
@@ -55,6 +59,16 @@ def train(
         raise FileNotFoundError(f"no labeled texts under {assets_dir / 'corpus'}")
     version = fingerprint(assets_dir, extra)
     model = GapClassifier(version, tokenizer_for(assets_dir)).fit(records, progress)
+    model.feature_version = FEATURE_VERSION
+    return model
+
+
+def train_on(
+    records: list[Labeled], assets_dir: Path, name: str, progress: Progress = _silently
+) -> GapClassifier:
+    """A model fit on exactly these records (experiments that leave some out); versioned by
+    ``name``, never saved."""
+    model = GapClassifier(name, tokenizer_for(assets_dir)).fit(records, progress)
     model.feature_version = FEATURE_VERSION
     return model
 

@@ -9,6 +9,7 @@ from typing import get_args
 
 import orjson
 
+from pipeline.classifier.labeling.readings import Reading
 from pipeline.classifier.tokenize import normalize
 from pipeline.contracts.review_label import Gap
 
@@ -20,6 +21,11 @@ class Labeled:
     text: str
     gap: str
     dimension: str | None
+    # Where the text comes from: a real source's domain (hotel, computer, book) or the
+    # industry of one of our own texts; None when the line does not say.
+    domain: str | None = None
+    # The independent readings the label was settled from (see labeling/readings.py).
+    readings: tuple[Reading, ...] = ()
 
 
 def load_jsonl(paths: Iterable[Path]) -> list[Labeled]:
@@ -31,7 +37,15 @@ def load_jsonl(paths: Iterable[Path]) -> list[Labeled]:
             item = orjson.loads(line)
             if item["gap"] not in GAPS:
                 raise ValueError(f"{path}:{lineno}: unknown gap label {item['gap']!r}")
-            records.append(Labeled(item["text"], item["gap"], item.get("dimension")))
+            records.append(
+                Labeled(
+                    item["text"],
+                    item["gap"],
+                    item.get("dimension"),
+                    item.get("domain") or item.get("industry"),
+                    tuple(Reading.from_json(r) for r in item.get("readings", ())),
+                )
+            )
     return records
 
 

@@ -4,8 +4,9 @@ macro-F1, accuracy, dimension accuracy and the confusion matrix."""
 from __future__ import annotations
 
 import itertools
+from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 
 import numpy as np
 from sklearn.metrics import confusion_matrix, f1_score, precision_recall_fscore_support
@@ -33,6 +34,8 @@ class Report:
     calibration_error: float  # expected calibration error of gap confidence, 10 bins
     classes: list[ClassScores]
     confusion: list[list[int]]  # rows: true label, columns: predicted, both in GAPS order
+    # Accuracy per domain (a real source's domain, an industry of our texts): (texts, accuracy)
+    by_domain: dict[str, tuple[int, float]] = field(default_factory=dict)
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -63,7 +66,16 @@ def evaluate(model: GapClassifier, records: Sequence[Labeled], name: str) -> Rep
             for i, label in enumerate(present)
         ],
         confusion=confusion_matrix(truth, guess, labels=list(GAPS)).tolist(),
+        by_domain=_by_domain(records, guess),
     )
+
+
+def _by_domain(records: Sequence[Labeled], guess: Sequence[str]) -> dict[str, tuple[int, float]]:
+    hits: dict[str, list[bool]] = defaultdict(list)
+    for record, predicted in zip(records, guess, strict=True):
+        if record.domain is not None:
+            hits[record.domain].append(record.gap == predicted)
+    return {d: (len(h), sum(h) / len(h)) for d, h in sorted(hits.items())}
 
 
 def _ece(confidence: list[float], truth: list[str], guess: list[str], bins: int = 10) -> float:
