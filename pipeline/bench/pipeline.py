@@ -41,7 +41,7 @@ from pipeline.contracts import (
 )
 from pipeline.demo.processes import Children, free_port, wait_for_file
 from pipeline.embedded import EmbeddedBroker
-from pipeline.kafka import transport
+from pipeline.kafka.faust_app import new_app
 from pipeline.sinks import ListSink
 from pipeline.warehouse import connect
 from pipeline.warehouse.setup import prepare_warehouse
@@ -197,23 +197,19 @@ async def _bare_faust(
     message against its contract and builds its row, as the worker does, but writes nothing.
     ``work="loop"``: the worker's own batching loop (take, step task, write in the warehouse
     thread, ack) with an empty step and nothing to write: what the loop costs by itself."""
-    app = faust.App(
+    # The same app, transport and fetch wait as the worker, so the ratio compares like with like.
+    app = new_app(
         f"bench-bare-{len(idle_topics)}-{data_dir.name}",  # a new group: reads from the start
-        broker=f"{transport.SCHEME}://{bootstrap}",
+        bootstrap,
+        fetch_max_wait_ms,
         topic_allow_declare=False,
-        topic_disable_leader=True,
-        consumer_auto_offset_reset="earliest",
-        value_serializer="raw",
         web_enabled=False,
         web_port=free_port(),  # Faust binds it even with the web server off
-        store="memory://",
         datadir=str(data_dir),
         broker_session_timeout=6,
         broker_rebalance_timeout=6,
         broker_heartbeat_interval=2,
     )
-    # The same transport and fetch wait as the worker, so the ratio compares like with like.
-    setattr(app, transport.APP_ATTRIBUTE, fetch_max_wait_ms)
     state: dict = {"n": 0, "first": None, "counters": None}
     limits, now = Limits(), datetime.now(UTC)
 

@@ -153,6 +153,15 @@ ALERTS = Table(
     keyed=False,  # the alert runner never writes an alert twice; the token covers retries
 )
 
+# A worker's lag per partition, written by its health timer every few seconds. Not through
+# a sink: a heartbeat row lost in a crash is replaced by the next one.
+PIPELINE_HEALTH = Table(
+    "pipeline_health",
+    ("ts", "worker", "topic", "partition", "end_offset", "written_offset", "lag", "in_flight"),
+    lambda row: f"{row[1]}:{row[2]}:{row[3]}:{row[0]}",
+    keyed=False,
+)
+
 TABLES = {
     t.name: t for t in (SATISFACTION_EVENTS, COMPLAINTS, COMPLAINT_UPDATES, DEAD_LETTERS, ALERTS)
 }
