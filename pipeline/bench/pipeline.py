@@ -40,7 +40,7 @@ from pipeline.contracts import (
     decode,
 )
 from pipeline.demo.processes import Children, free_port, wait_for_file
-from pipeline.embedded import EmbeddedBroker
+from pipeline.embedded import FETCH_MAX_WAIT_MS, EmbeddedBroker
 from pipeline.kafka.faust_app import new_app
 from pipeline.sinks import ListSink
 from pipeline.warehouse import connect
@@ -189,7 +189,7 @@ async def _bare_faust(
     n: int,
     idle_topics: tuple[str, ...],
     data_dir: Path,
-    fetch_max_wait_ms: int = 50,
+    fetch_max_wait_ms: int = FETCH_MAX_WAIT_MS,
     work: str = "decode",
     batch: tuple[int, float] = (2000, 0.5),
 ) -> float:
@@ -498,7 +498,7 @@ def run(
     scratch = Path(tempfile.mkdtemp(prefix="gapwatch-bench-"))
     base = settings.with_(
         kafka_declare_topics=False,
-        kafka_fetch_max_wait_ms=50,  # the embedded broker's setting (embedded_kafka)
+        kafka_fetch_max_wait_ms=FETCH_MAX_WAIT_MS,
         kafka_session_timeout=6.0,
         alerts_enabled=False,
         data_dir=scratch / "var",

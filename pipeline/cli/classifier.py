@@ -258,8 +258,8 @@ def learning_curve_command(out: Path | None, draws: int, target: float) -> None:
 
 
 def _print(console: Console, report: Report) -> None:
-    from pipeline.classifier.corpus import GAPS
     from pipeline.demo.render import table
+    from pipeline.gaps import GAPS, NAMES
 
     rows = [
         (c.label, f"{c.precision:.3f}", f"{c.recall:.3f}", f"{c.f1:.3f}", c.support)
@@ -271,7 +271,7 @@ def _print(console: Console, report: Report) -> None:
         f"calibration error {report.calibration_error:.3f}"
     )
     console.print(table(["gap", "precision", "recall", "F1", "texts"], rows, title=title))
-    short = [g.split("_")[0] for g in GAPS]
+    short = [NAMES[g].short for g in GAPS]
     matrix = [[short[i], *row] for i, row in enumerate(report.confusion)]
     console.print(table(["true ↓ predicted →", *short], matrix, title="confusion matrix"))
 

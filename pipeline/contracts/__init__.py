@@ -1,6 +1,5 @@
 """Message contracts on Kafka: what producers send and what we accept."""
 
-from pipeline.contracts._fields import DIMENSIONS, Dimension
 from pipeline.contracts._timestamps import parse_ts
 from pipeline.contracts.complaint import Complaint
 from pipeline.contracts.complaint_update import ComplaintUpdate
@@ -14,6 +13,7 @@ from pipeline.contracts.topics import (
     INPUT_TOPICS,
     SATISFACTION_EVENTS,
 )
+from pipeline.gaps import DIMENSIONS, Dimension
 
 __all__ = [
     "COMPLAINTS",

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated
 
 from pydantic import ConfigDict, Field, StringConstraints
 
@@ -12,15 +12,6 @@ STRICT = ConfigDict(strict=True, extra="allow", frozen=True)
 
 Id = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=128)]
 Channel = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_-]{0,31}$")]
-
-Dimension = Literal["reliability", "responsiveness", "assurance", "empathy", "tangibles"]
-DIMENSIONS: tuple[Dimension, ...] = (
-    "reliability",
-    "responsiveness",
-    "assurance",
-    "empathy",
-    "tangibles",
-)
 
 Score = Annotated[int, Field(ge=1, le=5)]
 ServqualScore = Annotated[int, Field(ge=1, le=7)]

@@ -9,13 +9,13 @@ from pydantic import BaseModel
 from pipeline.contracts._fields import (
     STRICT,
     Channel,
-    Dimension,
     Id,
     SchemaVersion,
     Score,
     ServqualScore,
 )
 from pipeline.contracts._timestamps import Timestamp
+from pipeline.gaps import Dimension
 
 
 class SatisfactionEvent(BaseModel):

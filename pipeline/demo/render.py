@@ -12,16 +12,10 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
+from pipeline.gaps import NAMES
 from pipeline.panels.formatting import NO_DATA
 
-GAP_NAMES = {
-    "gap1_knowledge": "1 knowledge 认知",
-    "gap2_standards": "2 standards 标准",
-    "gap3_delivery": "3 delivery 交付",
-    "gap4_communication": "4 communication 宣传",
-    "gap5_perception": "5 perception 感知",
-    "not_complaint": "not a complaint",
-}
+GAP_NAMES = {gap: names.demo for gap, names in NAMES.items()}
 
 
 def table(
