@@ -24,16 +24,27 @@ from pipeline.agents.batch import (
 )
 from pipeline.agents.loop import Lane, Step, consume
 from pipeline.agents.worker import Sinks, Worker
-from pipeline.contracts import COMPLAINT_UPDATES, COMPLAINTS, DEAD_LETTERS, SATISFACTION_EVENTS
+from pipeline.contracts import (
+    COMPLAINT_UPDATES,
+    COMPLAINTS,
+    DEAD_LETTERS,
+    SATISFACTION_EVENTS,
+    Limits,
+)
 from pipeline.kafka.faust_internals import committed_offset
 from pipeline.sinks import Sink
 
 
-def satisfaction_step(worker: Worker) -> Step:
-    async def step(msgs: list[Message], now: datetime) -> Outcome:
-        return satisfaction_batch(msgs, worker.limits, now)
+def _pure(batch: Callable[[list[Message], Limits, datetime], Outcome]) -> Callable[[Worker], Step]:
+    """A step that is one pure function of the batch and the worker's limits."""
 
-    return step
+    def bind(worker: Worker) -> Step:
+        async def step(msgs: list[Message], now: datetime) -> Outcome:
+            return batch(msgs, worker.limits, now)
+
+        return step
+
+    return bind
 
 
 def complaints_step(worker: Worker) -> Step:
@@ -47,18 +58,9 @@ def complaints_step(worker: Worker) -> Step:
     return step
 
 
-def complaint_updates_step(worker: Worker) -> Step:
-    async def step(msgs: list[Message], now: datetime) -> Outcome:
-        return complaint_update_batch(msgs, worker.limits, now)
-
-    return step
-
-
-def dead_letters_step(worker: Worker) -> Step:
-    async def step(msgs: list[Message], now: datetime) -> Outcome:
-        return dead_letter_batch(msgs, now)
-
-    return step
+satisfaction_step = _pure(satisfaction_batch)
+complaint_updates_step = _pure(complaint_update_batch)
+dead_letters_step = _pure(lambda msgs, _limits, now: dead_letter_batch(msgs, now))
 
 
 @dataclass(frozen=True)
