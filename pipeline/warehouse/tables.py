@@ -6,6 +6,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from pipeline.contracts import Complaint, ComplaintUpdate, DeadLetter, SatisfactionEvent
+from pipeline.contracts.complaint_update import update_key
 from pipeline.contracts.evolution import UnknownFields, extra_column
 
 # The message's schema_version and the unknown fields kept from it (migration 0009), the
@@ -96,8 +97,7 @@ COMPLAINT_UPDATES = Table(
         "source_partition",
         "source_offset",
     ),
-    # Must match complaint_updates_keys_mv: complaint_id|status|epoch milliseconds.
-    lambda row: f"{row[0]}|{row[2]}|{int(row[1].timestamp() * 1000)}",  # type: ignore[attr-defined]
+    lambda row: update_key(str(row[0]), str(row[2]), row[1]),  # type: ignore[arg-type]  # ts column
     appended=EVOLUTION,
 )
 DEAD_LETTERS = Table(
