@@ -49,7 +49,7 @@ from pipeline.contracts import (
 from pipeline.contracts.topics import ALERTS
 from pipeline.kafka import faust_credentials, topic_specs, transport
 from pipeline.kafka.faust_internals import committed_offset
-from pipeline.sinks import ClickHouseSink, Sink, WriteLedger
+from pipeline.sinks import ClickHouseSink, WriteLedger
 from pipeline.warehouse import tables
 from pipeline.warehouse.errors import WriteError
 from pipeline.warehouse.summary import summary
@@ -65,10 +65,10 @@ DELIVERY_HOURS = 24 * 7
 
 @dataclass
 class Sinks:
-    satisfaction: Sink
-    complaints: Sink
-    complaint_updates: Sink
-    dead_letters: Sink
+    satisfaction: ClickHouseSink
+    complaints: ClickHouseSink
+    complaint_updates: ClickHouseSink
+    dead_letters: ClickHouseSink
 
 
 class Worker:
@@ -292,7 +292,7 @@ def build_app(settings: Settings, worker: Worker) -> faust.App:
             }
         )
 
-    @app.on_before_shutdown.connect
+    @app.on_before_shutdown.connect  # type: ignore[arg-type]  # mode's SignalHandlerT: (sender, *args, signal=, **kwargs)
     async def stop_retrying(app: faust.App, **kwargs: Any) -> None:
         worker.stopping.set()
 
@@ -395,13 +395,13 @@ def _webhook_sender(webhook: Any) -> Send:
 def _health(app: faust.App, settings: Settings, worker: Worker) -> None:
     """Write this worker's lag per assigned partition; a failure here is logged, never fatal."""
 
-    @app.on_partitions_assigned.connect
+    @app.on_partitions_assigned.connect  # type: ignore[arg-type]  # mode's SignalHandlerT: (sender, *args, signal=, **kwargs)
     async def repair_first(app: faust.App, assigned: set[TP], **kwargs: Any) -> None:
         # Partitions may come from a worker killed mid-insert: its block is completed from
         # the write ledger before anything replayed from them is written.
         worker.ledger.repair_needed.set()
 
-    @app.on_partitions_revoked.connect
+    @app.on_partitions_revoked.connect  # type: ignore[arg-type]  # mode's SignalHandlerT: (sender, *args, signal=, **kwargs)
     async def forget_revoked(app: faust.App, revoked: set[TP], **kwargs: Any) -> None:
         # Another worker writes these now; should they come back, count from the commit.
         for tp in revoked:
