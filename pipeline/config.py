@@ -13,6 +13,8 @@ from pipeline.contracts.evolution import POLICIES, UnknownFields
 # The repository root: model assets and infra files live beside the package.
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 PREFIX = "GAPWATCH_"
+# The types the settings' fields hold, as read from the environment.
+Scalar = bool | int | float | str | Path
 
 
 class ConfigError(ValueError):
@@ -119,20 +121,20 @@ class Settings:
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
         env = os.environ if environ is None else environ
-        values: dict[str, object] = {}
+        values: dict[str, Scalar] = {}
         for spec in fields(cls):
             raw = env.get(PREFIX + spec.name.upper())
             if raw is None or raw == "":
                 continue
             values[spec.name] = _convert(spec.name, raw, cls._field_type(spec.name))
-        return cls(**values)  # type: ignore[arg-type]
+        return cls(**values)  # type: ignore[arg-type]  # one type per field: a dict cannot say
 
     @staticmethod
-    def _field_type(name: str) -> type:
+    def _field_type(name: str) -> type[Scalar]:
         return type(getattr(Settings, name))
 
     def with_(self, **changes: object) -> Settings:
-        return replace(self, **changes)  # type: ignore[arg-type]
+        return replace(self, **changes)  # type: ignore[arg-type]  # one type per field: **changes cannot say
 
     def env(self) -> dict[str, str]:
         """These settings as GAPWATCH_* variables, for starting child processes."""
@@ -147,7 +149,7 @@ def _is_zone(name: str) -> bool:
     return True
 
 
-def _convert(name: str, raw: str, kind: type) -> object:
+def _convert(name: str, raw: str, kind: type[Scalar]) -> Scalar:
     try:
         if kind is bool:
             lowered = raw.strip().lower()

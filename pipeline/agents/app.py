@@ -84,7 +84,7 @@ def build_app(settings: Settings, worker: Worker) -> faust.App:
             }
         )
 
-    @app.on_before_shutdown.connect
+    @app.on_before_shutdown.connect  # type: ignore[arg-type]  # mode's SignalHandlerT: (sender, *args, signal=, **kwargs)
     async def stop_retrying(app: faust.App, **kwargs: Any) -> None:
         worker.stopping.set()
 

@@ -32,7 +32,7 @@ from pipeline.contracts import (
     Limits,
 )
 from pipeline.kafka.faust_internals import committed_offset
-from pipeline.sinks import Sink
+from pipeline.sinks import ClickHouseSink
 
 
 def _pure(batch: Callable[[list[Message], Limits, datetime], Outcome]) -> Callable[[Worker], Step]:
@@ -67,7 +67,7 @@ dead_letters_step = _pure(lambda msgs, _limits, now: dead_letter_batch(msgs, now
 class Ingest:
     name: str  # the Faust agent's name
     topic: str
-    sink: Callable[[Sinks], Sink]
+    sink: Callable[[Sinks], ClickHouseSink]
     step: Callable[[Worker], Step]
 
     def register(

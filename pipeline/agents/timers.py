@@ -36,13 +36,13 @@ def reload_models(app: faust.App, worker: Worker) -> None:
 
 
 def follow_assignments(app: faust.App, worker: Worker) -> None:
-    @app.on_partitions_assigned.connect
+    @app.on_partitions_assigned.connect  # type: ignore[arg-type]  # mode's SignalHandlerT: (sender, *args, signal=, **kwargs)
     async def repair_first(app: faust.App, assigned: set[TP], **kwargs: Any) -> None:
         # Partitions may come from a worker killed mid-insert: its block is completed from
         # the write ledger before anything replayed from them is written.
         worker.ledger.repair_needed.set()
 
-    @app.on_partitions_revoked.connect
+    @app.on_partitions_revoked.connect  # type: ignore[arg-type]  # mode's SignalHandlerT: (sender, *args, signal=, **kwargs)
     async def forget_revoked(app: faust.App, revoked: set[TP], **kwargs: Any) -> None:
         # Another worker writes these now; should they come back, count from the commit.
         for tp in revoked:

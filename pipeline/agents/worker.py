@@ -24,7 +24,7 @@ from pipeline.contracts import (
     SATISFACTION_EVENTS,
     Limits,
 )
-from pipeline.sinks import ClickHouseSink, Sink, WriteLedger
+from pipeline.sinks import ClickHouseSink, WriteLedger
 from pipeline.warehouse import tables
 from pipeline.warehouse.errors import WriteError
 from pipeline.warehouse.summary import summary
@@ -32,10 +32,10 @@ from pipeline.warehouse.summary import summary
 
 @dataclass
 class Sinks:
-    satisfaction: Sink
-    complaints: Sink
-    complaint_updates: Sink
-    dead_letters: Sink
+    satisfaction: ClickHouseSink
+    complaints: ClickHouseSink
+    complaint_updates: ClickHouseSink
+    dead_letters: ClickHouseSink
 
 
 class Worker:

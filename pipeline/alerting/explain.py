@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from clickhouse_connect.driver.client import Client
 
@@ -18,8 +19,8 @@ class Explanation:
     likely_cause: str
 
 
-def _where(alert: AlertEvent) -> tuple[str, dict]:
-    params = {
+def _where(alert: AlertEvent) -> tuple[str, dict[str, datetime | str]]:
+    params: dict[str, datetime | str] = {
         "start": alert.window_start,
         "end": alert.window_end,
         "store": alert.scope.store_id,

@@ -273,7 +273,7 @@ def _insert_ceiling(path: Path, settings: Settings, rows: int, batch: int = 2000
         columns = list(EVENTS_TABLE.columns)
         started = time.perf_counter()
         for start in range(0, rows, batch):
-            data = [
+            data: list[tuple[object, ...]] = [
                 (f"r{i}", now, f"S{i % 50:02d}", "app", None, None, 1 + i % 5, {}, {}, 0, i)
                 for i in range(start, min(rows, start + batch))
             ]
@@ -392,7 +392,10 @@ class _Phases:
         )
 
     def satisfaction(self, report: Report, bootstrap: str, events: int, rounds: int) -> None:
-        bare, validated, loop, pipeline = [], [], [], []
+        bare: list[float] = []
+        validated: list[float] = []
+        loop: list[float] = []
+        pipeline: list[float] = []
         for r in range(rounds):
             for samples, work in ((bare, "decode"), (validated, "validate"), (loop, "loop")):
                 samples.append(

@@ -114,7 +114,9 @@ def time_queries(
 ) -> list[Timing]:
     now = datetime.now(UTC)
     window = {"since": now - timedelta(days=DAYS), "until": now + timedelta(days=1)}
-    plan = [(name, "dashboard", sql, None) for name, sql in DASHBOARD_QUERIES.items()]
+    plan: list[tuple[str, str, str, dict[str, datetime] | None]] = [
+        (name, "dashboard", sql, None) for name, sql in DASHBOARD_QUERIES.items()
+    ]
     plan += [(name, "live summary", sql, None) for name, sql in SUMMARY_QUERIES.items()]
     plan += [(q.name, "library", q.sql, window) for q in library.values()]
     timings = []

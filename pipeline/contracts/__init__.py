@@ -1,5 +1,6 @@
 """Message contracts on Kafka: what producers send and what we accept."""
 
+from pipeline.contracts._fields import Contract
 from pipeline.contracts._timestamps import parse_ts
 from pipeline.contracts.complaint import Complaint
 from pipeline.contracts.complaint_update import ComplaintUpdate
@@ -24,6 +25,7 @@ __all__ = [
     "SATISFACTION_EVENTS",
     "Complaint",
     "ComplaintUpdate",
+    "Contract",
     "DeadLetter",
     "Dimension",
     "Limits",

@@ -5,16 +5,16 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, ClassVar, Literal
 
-from pydantic import BaseModel, StringConstraints
+from pydantic import StringConstraints
 
-from pipeline.contracts._fields import STRICT, Id, SchemaVersion, Score
+from pipeline.contracts._fields import STRICT, Contract, Id, SchemaVersion, Score
 from pipeline.contracts._timestamps import Timestamp
 
 Status = Literal["acknowledged", "resolved", "reopened", "closed"]
 Note = Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000)]
 
 
-class ComplaintUpdate(BaseModel):
+class ComplaintUpdate(Contract):
     model_config = STRICT
     SCHEMA_VERSION: ClassVar[int] = 1  # the newest version of this contract the worker knows
 

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from pydantic import BaseModel
-
 from pipeline.contracts._fields import (
     STRICT,
     Channel,
+    Contract,
     Id,
     SchemaVersion,
     Score,
@@ -18,7 +17,7 @@ from pipeline.contracts._timestamps import Timestamp
 from pipeline.gaps import Dimension
 
 
-class SatisfactionEvent(BaseModel):
+class SatisfactionEvent(Contract):
     model_config = STRICT
     SCHEMA_VERSION: ClassVar[int] = 1  # the newest version of this contract the worker knows
 

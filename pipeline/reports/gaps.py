@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from clickhouse_connect.driver.client import Client
 
@@ -74,7 +76,9 @@ def complaint_extent(
     return (first, last) if n else None
 
 
-def _counts(client: Client, since: datetime, until: datetime, store: str) -> list[tuple]:
+def _counts(
+    client: Client, since: datetime, until: datetime, store: str
+) -> Sequence[Sequence[Any]]:
     parameters = {"since": since, "until": until, "store": store}
     return client.query(_COUNTS, parameters=parameters).result_rows
 
