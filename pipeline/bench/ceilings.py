@@ -25,9 +25,9 @@ from pipeline.contracts import (
     SatisfactionEvent,
     decode,
 )
-from pipeline.demo.processes import free_port
 from pipeline.embedded import FETCH_MAX_WAIT_MS
 from pipeline.kafka.faust_app import new_app
+from pipeline.processes import free_port
 from pipeline.sinks import ListSink
 from pipeline.warehouse import connect
 from pipeline.warehouse.setup import prepare_warehouse

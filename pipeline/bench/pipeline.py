@@ -36,8 +36,8 @@ from pipeline.contracts import (
     DEAD_LETTERS,
     SATISFACTION_EVENTS,
 )
-from pipeline.demo.processes import Children, free_port, wait_for_file
 from pipeline.embedded import FETCH_MAX_WAIT_MS, EmbeddedBroker
+from pipeline.processes import Children, free_port, wait_for_file
 
 log = logging.getLogger(__name__)
 

@@ -114,7 +114,7 @@ def emit(columns: Sequence[str], rows: Sequence[Sequence[object]], fmt: str) -> 
             record = dict(zip(columns, row, strict=True))
             sys.stdout.buffer.write(orjson.dumps(record, default=str) + b"\n")
     else:
-        from pipeline.demo.render import table
+        from pipeline.terminal import table
 
         if not rows:
             # chDB names no columns for an empty result; a server does.

@@ -74,9 +74,9 @@ def push(
     from grafana_client.client import GrafanaException
 
     from pipeline.cli._root import console as rich_console
-    from pipeline.demo.render import table
     from pipeline.panels import dashboards
     from pipeline.panels.push import ClickHouseLink, push
+    from pipeline.terminal import table
 
     config = settings()
     if not config.grafana_token:

@@ -3,7 +3,7 @@ minutes."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
@@ -16,17 +16,6 @@ from pipeline.gaps import NAMES
 from pipeline.panels.formatting import NO_DATA
 
 GAP_NAMES = {gap: names.demo for gap, names in NAMES.items()}
-
-
-def table(
-    columns: Sequence[str], rows: Sequence[Sequence[object]], title: str | None = None
-) -> Table:
-    out = Table(title=title, show_lines=False, header_style="bold")
-    for column in columns:
-        out.add_column(column)
-    for row in rows:
-        out.add_row(*("" if v is None else str(v) for v in row))
-    return out
 
 
 def _bar(share: float, width: int = 20) -> str:
