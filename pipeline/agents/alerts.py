@@ -51,7 +51,9 @@ def check_alerts(app: faust.App, worker: Worker, alerts: faust.TopicT) -> None:
         targets.append(
             Target(
                 "webhook",
-                _webhook_sender(Webhook(settings.alert_webhook_url, settings.alert_webhook_secret)),
+                _webhook_sender(
+                    Webhook(settings.alert_webhook_url, settings.alert_webhook_secret.reveal())
+                ),
             )
         )
     owner = TP(SATISFACTION_EVENTS, 0)

@@ -87,9 +87,9 @@ def push(
         clickhouse_protocol,
         database,
         username,
-        config.ch_grafana_password,
+        config.ch_grafana_password.reveal(),
     )
-    api = GrafanaApi.from_url(url, credential=config.grafana_token, timeout=10.0)
+    api = GrafanaApi.from_url(url, credential=config.grafana_token.reveal(), timeout=10.0)
     try:
         changes = push(api, link, dashboards(config.infra_dir, config.timezone))
     except GrafanaException as exc:
