@@ -39,13 +39,15 @@ bench: $(STAMP)
 dashboards: $(STAMP)
 	$(BIN)/gapwatch grafana generate
 
+# Types too: mypy checks pipeline/ as [tool.mypy] in pyproject.toml says.
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy
 
 format: $(STAMP)
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
 clean:
-	rm -rf var .pytest_cache .ruff_cache
+	rm -rf var .pytest_cache .ruff_cache .mypy_cache

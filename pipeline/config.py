@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import dataclass, fields, replace
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -17,6 +17,29 @@ PREFIX = "GAPWATCH_"
 
 class ConfigError(ValueError):
     """A GAPWATCH_* variable holds a value we cannot use."""
+
+
+@dataclass(frozen=True)
+class Secret:
+    """A password or token. Its repr and str never show it (settings are logged and end up in
+    tracebacks); ``reveal()`` where a client needs it, and nowhere else."""
+
+    value: str = ""
+
+    def reveal(self) -> str:
+        return self.value
+
+    def __bool__(self) -> bool:
+        return bool(self.value)
+
+    def __repr__(self) -> str:
+        return "Secret('***')" if self.value else "Secret('')"
+
+    __str__ = __repr__
+
+
+# The types the settings' fields hold, as read from the environment.
+Scalar = bool | int | float | str | Path | Secret
 
 
 @dataclass(frozen=True)
@@ -37,7 +60,7 @@ class Settings:
     kafka_security_protocol: str = "PLAINTEXT"
     kafka_sasl_mechanism: str = "PLAIN"  # or SCRAM-SHA-256, SCRAM-SHA-512
     kafka_sasl_username: str = ""
-    kafka_sasl_password: str = field(default="", repr=False)
+    kafka_sasl_password: Secret = Secret()
     kafka_ssl_cafile: str = ""  # CA bundle for SSL and SASL_SSL; empty: the system's
     # A worker without partitions rejoins its group when the partitions with a backlog have
     # made no progress for this long (a stalled rebalance); 0: never.
@@ -76,11 +99,11 @@ class Settings:
     sla_first_response_minutes: int = 120
     sla_resolution_hours: int = 48
     alert_webhook_url: str = ""
-    alert_webhook_secret: str = field(default="", repr=False)
+    alert_webhook_secret: Secret = Secret()
     # Server mode: passwords of the users `gapwatch warehouse access` creates. Never shown.
-    ch_writer_password: str = field(default="", repr=False)
-    ch_analyst_password: str = field(default="", repr=False)
-    ch_grafana_password: str = field(default="", repr=False)
+    ch_writer_password: Secret = Secret()
+    ch_analyst_password: Secret = Secret()
+    ch_grafana_password: Secret = Secret()
     # Child processes that classify complaints; 0 classifies in the worker process itself.
     # One gives classification a core of its own: in one interpreter it takes turns with
     # Faust's delivery and the warehouse writes.
@@ -93,9 +116,12 @@ class Settings:
     # How often each worker writes its consumer lag to pipeline_health.
     health_interval_seconds: float = 10.0
     # `gapwatch grafana push`: a service-account token of the Grafana it pushes to.
-    grafana_token: str = field(default="", repr=False)
+    grafana_token: Secret = Secret()
 
     def __post_init__(self) -> None:
+        for spec in fields(self):  # a secret given as plain text (with_, tests) is one too
+            if spec.type in ("Secret", Secret) and isinstance(getattr(self, spec.name), str):
+                object.__setattr__(self, spec.name, Secret(getattr(self, spec.name)))
         if self.classifier_processes < 0:
             raise ConfigError(
                 f"{PREFIX}CLASSIFIER_PROCESSES={self.classifier_processes} must be 0 or more"
@@ -119,20 +145,20 @@ class Settings:
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
         env = os.environ if environ is None else environ
-        values: dict[str, object] = {}
+        values: dict[str, Scalar] = {}
         for spec in fields(cls):
             raw = env.get(PREFIX + spec.name.upper())
             if raw is None or raw == "":
                 continue
             values[spec.name] = _convert(spec.name, raw, cls._field_type(spec.name))
-        return cls(**values)  # type: ignore[arg-type]
+        return cls(**values)  # type: ignore[arg-type]  # one type per field: a dict cannot say
 
     @staticmethod
-    def _field_type(name: str) -> type:
+    def _field_type(name: str) -> type[Scalar]:
         return type(getattr(Settings, name))
 
     def with_(self, **changes: object) -> Settings:
-        return replace(self, **changes)  # type: ignore[arg-type]
+        return replace(self, **changes)  # type: ignore[arg-type]  # one type per field: **changes cannot say
 
     def env(self) -> dict[str, str]:
         """These settings as GAPWATCH_* variables, for starting child processes."""
@@ -147,7 +173,7 @@ def _is_zone(name: str) -> bool:
     return True
 
 
-def _convert(name: str, raw: str, kind: type) -> object:
+def _convert(name: str, raw: str, kind: type[Scalar]) -> Scalar:
     try:
         if kind is bool:
             lowered = raw.strip().lower()
@@ -166,6 +192,8 @@ def _convert(name: str, raw: str, kind: type) -> object:
 
 
 def _render(value: object) -> str:
+    if isinstance(value, Secret):
+        return value.reveal()
     if isinstance(value, bool):
         return "true" if value else "false"
     return str(value)

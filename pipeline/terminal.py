@@ -1,8 +1,9 @@
-"""What long work shows on a terminal: a progress bar with an estimate of the time left."""
+"""What the command line shows: a progress bar with an estimate of the time left, and plain
+tables of results."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 
 from rich.console import Console
@@ -14,6 +15,7 @@ from rich.progress import (
     TimeElapsedColumn,
     TimeRemainingColumn,
 )
+from rich.table import Table
 
 from pipeline.classifier.model import Progress as Report
 
@@ -38,3 +40,14 @@ def training_bar(console: Console, title: str) -> Iterator[Report]:
             bar.update(task, description=step, completed=done)
 
         yield report
+
+
+def table(
+    columns: Sequence[str], rows: Sequence[Sequence[object]], title: str | None = None
+) -> Table:
+    out = Table(title=title, show_lines=False, header_style="bold")
+    for column in columns:
+        out.add_column(column)
+    for row in rows:
+        out.add_row(*("" if v is None else str(v) for v in row))
+    return out

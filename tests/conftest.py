@@ -18,12 +18,14 @@ def model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture
 def settings(tmp_path: Path, model_dir: Path) -> Settings:
+    from pipeline.embedded import FETCH_MAX_WAIT_MS
+
     return Settings().with_(
         clickhouse_dsn=f"chdb://{tmp_path / 'chdb'}",
         model_dir=model_dir,
         data_dir=tmp_path / "var",
         kafka_declare_topics=False,
-        kafka_fetch_max_wait_ms=50,  # as embedded_kafka() sets for the embedded broker
+        kafka_fetch_max_wait_ms=FETCH_MAX_WAIT_MS,  # as embedded_kafka() sets
         kafka_session_timeout=6.0,  # a restarted worker rejoins quickly
     )
 

@@ -6,13 +6,15 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import TypeVar
 
-from pydantic import BaseModel, ValidationError
+from pydantic import ValidationError
 
 from pipeline.classifier import Prediction
 from pipeline.contracts import (
     Complaint,
     ComplaintUpdate,
+    Contract,
     DeadLetter,
     Limits,
     Rejection,
@@ -26,6 +28,8 @@ from pipeline.warehouse.tables import (
     dead_letter_row,
     satisfaction_row,
 )
+
+C = TypeVar("C", bound=Contract)
 
 
 @dataclass(frozen=True)
@@ -83,9 +87,11 @@ class Outcome:
 
 
 def _accept(
-    messages: Sequence[Message], contract: type[BaseModel], limits: Limits, now: datetime
-) -> tuple[list[tuple[Message, BaseModel]], Outcome]:
-    outcome, accepted, seen = Outcome(), [], set()
+    messages: Sequence[Message], contract: type[C], limits: Limits, now: datetime
+) -> tuple[list[tuple[Message, C]], Outcome]:
+    outcome = Outcome()
+    accepted: list[tuple[Message, C]] = []
+    seen: set[str] = set()
     for msg in messages:
         result = decode(msg.value, contract, limits, now)
         if isinstance(result, Rejection):
@@ -96,10 +102,10 @@ def _accept(
         version = newer_version(result)
         if version is not None:
             outcome.newer_schema[version] += 1
-        if result.key in seen:  # type: ignore[attr-defined]
+        if result.key in seen:
             outcome.duplicates += 1
         else:
-            seen.add(result.key)  # type: ignore[attr-defined]
+            seen.add(result.key)
             accepted.append((msg, result))
     return accepted, outcome
 
@@ -107,8 +113,7 @@ def _accept(
 def satisfaction_batch(messages: Sequence[Message], limits: Limits, now: datetime) -> Outcome:
     accepted, outcome = _accept(messages, SatisfactionEvent, limits, now)
     outcome.rows = [
-        satisfaction_row(ev, m.partition, m.offset, limits.unknown_fields)  # type: ignore[arg-type]
-        for m, ev in accepted
+        satisfaction_row(ev, m.partition, m.offset, limits.unknown_fields) for m, ev in accepted
     ]
     return outcome
 
@@ -117,7 +122,7 @@ def accept_complaints(
     messages: Sequence[Message], limits: Limits, now: datetime
 ) -> tuple[list[tuple[Message, Complaint]], Outcome]:
     """Valid complaints, first copy of each id, to classify; the outcome has the rest."""
-    return _accept(messages, Complaint, limits, now)  # type: ignore[return-value]
+    return _accept(messages, Complaint, limits, now)
 
 
 def complaint_rows(
@@ -136,8 +141,7 @@ def complaint_update_batch(messages: Sequence[Message], limits: Limits, now: dat
     complaint_lifecycle and orphan_complaint_updates views explain them."""
     accepted, outcome = _accept(messages, ComplaintUpdate, limits, now)
     outcome.rows = [
-        complaint_update_row(u, m.partition, m.offset, limits.unknown_fields)  # type: ignore[arg-type]
-        for m, u in accepted
+        complaint_update_row(u, m.partition, m.offset, limits.unknown_fields) for m, u in accepted
     ]
     return outcome
 

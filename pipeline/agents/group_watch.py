@@ -48,7 +48,7 @@ class GroupWatch(Service):
         self.app = app
         self.stats = stats
         self.rejoin_seconds = rejoin_seconds
-        self.watch = StallWatch(after=rejoin_seconds)
+        self.watch: StallWatch[TP] = StallWatch(after=rejoin_seconds)
 
     @Service.task
     async def _look_again_and_again(self) -> None:

@@ -7,7 +7,9 @@ import socket
 from collections.abc import Mapping
 from datetime import datetime
 
-COLUMNS = ("ts", "worker", "topic", "partition", "end_offset", "written_offset", "lag", "in_flight")
+from pipeline.warehouse.tables import PIPELINE_HEALTH
+
+COLUMNS = PIPELINE_HEALTH.columns
 
 
 def worker_name() -> str:

@@ -66,6 +66,8 @@ async def consume(
 ) -> None:
     """Run until the stream stops; a failed write (the worker stopping while ClickHouse
     refuses) cancels the other stages and leaves its batch and those after it unacknowledged."""
+    # An agent's stream is a faust.Stream; noack_take is its own, not part of StreamT.
+    assert isinstance(stream, faust.Stream)
     taken: asyncio.Queue[Events | None] = asyncio.Queue(maxsize=1)
     stepped: asyncio.Queue[tuple[Events, list[Message], asyncio.Task[Outcome]] | None]
     stepped = asyncio.Queue(maxsize=1)
@@ -215,7 +217,7 @@ async def _deliver(topic: faust.TopicT, letters: list[DeadLetter], source: str) 
     a replay after a crash sends the same key and the dead-letters table counts it once."""
     if not letters:
         return
-    futures: Sequence[asyncio.Future] = [
+    futures: Sequence[Awaitable[faust.types.RecordMetadata]] = [
         await topic.send(key=d.id.encode(), value=d.to_json()) for d in letters
     ]
     await asyncio.gather(*futures)

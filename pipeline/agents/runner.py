@@ -9,9 +9,10 @@ from urllib.parse import urlsplit
 
 import faust
 
-from pipeline.agents.app import Worker, build_app
-from pipeline.classifier import load_or_build
+from pipeline.agents.app import build_app
+from pipeline.agents.worker import Worker
 from pipeline.classifier.artifact import stamp
+from pipeline.classifier.live import LiveModel
 from pipeline.config import Settings
 from pipeline.kafka.cluster import cluster_id
 from pipeline.warehouse import connect, redact
@@ -50,21 +51,21 @@ def prepare(settings: Settings) -> tuple[Worker, faust.App]:
     client = connect(settings.clickhouse_dsn, through_worker=False)
     log.info("starting: applying schema migrations")
     prepare_warehouse(client, settings)
-    # Which file is in place before loading: a model saved while this one loads is picked up.
-    saved = stamp(settings.model_dir)
     log.info(
         "starting: %s the classifier in %s",
-        "loading" if saved is not None else "training (no model yet; this takes minutes)",
+        "loading"
+        if stamp(settings.model_dir) is not None
+        else "training (no model yet; this takes minutes)",
         settings.model_dir,
     )
-    classifier = load_or_build(settings.model_dir, settings.assets_dir)
-    worker = Worker(settings, client, classifier, saved, cluster_id=cluster)
+    model = LiveModel.start(settings.model_dir, settings.assets_dir, settings.classifier_processes)
+    worker = Worker(settings, client, model, cluster_id=cluster)
     log.info(
         "worker ready: kafka=%s (cluster %s) clickhouse=%s model=%s",
         settings.kafka_bootstrap,
         cluster,
         redact(settings.clickhouse_dsn),
-        classifier.version,
+        model.version,
     )
     return worker, build_app(settings, worker)
 

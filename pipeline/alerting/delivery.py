@@ -14,6 +14,8 @@ from __future__ import annotations
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from functools import partial
+from typing import Protocol, TypeVar
 
 from clickhouse_connect.driver.client import Client
 
@@ -28,7 +30,13 @@ LIMIT {limit:UInt32}
 """
 
 Send = Callable[[str, bytes], Awaitable[bool]]  # (alert_id, payload) -> acknowledged
-InIO = Callable[[Callable[[], object]], Awaitable[object]]
+T = TypeVar("T")
+
+
+class InIO(Protocol):
+    """Runs a blocking call on the thread that owns the warehouse client."""
+
+    def __call__(self, fn: Callable[[], T], /) -> Awaitable[T]: ...
 
 
 @dataclass(frozen=True)
@@ -107,9 +115,7 @@ async def deliver(
     for target in targets:
         if not target.ready(time.monotonic()):
             continue
-        queued: list[Queued] = await in_io(  # type: ignore[assignment]
-            lambda t=target: pending(client, t.name, horizon_hours)
-        )
+        queued = await in_io(partial(pending, client, target.name, horizon_hours))
         delivered = []
         for item in queued:
             if not await target.send(item.alert_id, item.payload):
@@ -118,7 +124,7 @@ async def deliver(
             delivered.append(item)
         else:
             target.succeeded()
-        await in_io(lambda t=target, d=delivered: record(client, t.name, d))
+        await in_io(partial(record, client, target.name, delivered))
         target.delivered += len(delivered)
         sent[target.name] = len(delivered)
     return sent

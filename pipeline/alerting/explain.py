@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from clickhouse_connect.driver.client import Client
 
 from pipeline.alerting.detector import AlertEvent
-from pipeline.gaps import ACTIONS
+from pipeline.gaps import ACTIONS, NO_DIMENSION, NOT_COMPLAINT, PERCEPTION
 
 
 @dataclass(frozen=True)
@@ -18,8 +19,8 @@ class Explanation:
     likely_cause: str
 
 
-def _where(alert: AlertEvent) -> tuple[str, dict]:
-    params = {
+def _where(alert: AlertEvent) -> tuple[str, dict[str, datetime | str]]:
+    params: dict[str, datetime | str] = {
         "start": alert.window_start,
         "end": alert.window_end,
         "store": alert.scope.store_id,
@@ -37,19 +38,19 @@ def explain(client: Client, alert: AlertEvent) -> Explanation:
     clause, params = _where(alert)
     rows = client.query(
         f"SELECT gap, dimension, sum(complaints) FROM complaints_minute WHERE {clause} "
-        "AND gap != 'not_complaint' GROUP BY gap, dimension",
+        f"AND gap != '{NOT_COMPLAINT}' GROUP BY gap, dimension",
         parameters=params,
     ).result_rows
     gaps: dict[str, int] = {}
     dimensions: dict[str, int] = {}
     for gap, dimension, n in rows:
         gaps[gap] = gaps.get(gap, 0) + int(n)
-        if dimension != "none":
+        if dimension != NO_DIMENSION:
             dimensions[dimension] = dimensions.get(dimension, 0) + int(n)
     raw_clause = clause.replace("bucket", "ts")
     terms = client.query(
         f"SELECT topK(5)(term) FROM complaints ARRAY JOIN terms AS term WHERE {raw_clause} "
-        "AND gap != 'not_complaint'",
+        f"AND gap != '{NOT_COMPLAINT}'",
         parameters=params,
     ).result_rows
     return Explanation(gaps, dimensions, list(terms[0][0]) if terms else [], likely_cause(gaps))
@@ -58,6 +59,6 @@ def explain(client: Client, alert: AlertEvent) -> Explanation:
 def likely_cause(gaps: dict[str, int]) -> str:
     total = sum(gaps.values())
     if not total:
-        return "no complaints in this span: " + ACTIONS["gap5_perception"]
+        return "no complaints in this span: " + ACTIONS[PERCEPTION]
     gap, n = max(sorted(gaps.items()), key=lambda item: item[1])
     return f"{n} of {total} complaints point to {ACTIONS[gap]}"

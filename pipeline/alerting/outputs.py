@@ -9,6 +9,7 @@ import time
 import urllib.error
 import urllib.request
 from dataclasses import dataclass
+from typing import Any
 
 import orjson
 
@@ -27,7 +28,7 @@ class AlertRecord:
     def state(self) -> str:
         return self.event.state
 
-    def row(self) -> tuple:
+    def row(self) -> tuple[Any, ...]:
         e = self.event
         return (
             e.alert_id,

@@ -11,7 +11,7 @@ from datetime import UTC, datetime, timedelta
 
 from clickhouse_connect.driver.client import Client
 
-from pipeline.alerting.detector import Detector, DetectorConfig, Scope, Window
+from pipeline.alerting.detector import AlertEvent, Detector, DetectorConfig, Scope, Window
 from pipeline.alerting.explain import explain
 from pipeline.alerting.outputs import AlertRecord
 from pipeline.alerting.sla import SlaTargets, sla_breaches
@@ -39,6 +39,9 @@ SELECT source_partition, max(ts) FROM satisfaction_events
 WHERE source_partition IN {partitions:Array(UInt16)}
 GROUP BY source_partition
 """
+
+# One store × channel's ratings in a window: store, channel, ratings, top-two ratings, sum.
+_Ratings = tuple[str, str, int, int, int]
 
 
 class AlertRunner:
@@ -89,7 +92,7 @@ class AlertRunner:
             return []
         event_time = latest[0][0].replace(tzinfo=None)
         if self.partitions is not None:
-            held = self._held_back_to()
+            held = self._held_back_to(self.partitions)
             if held is None:
                 return []
             event_time = min(event_time, held)
@@ -103,25 +106,29 @@ class AlertRunner:
         self.next = until
         return records
 
-    def _held_back_to(self) -> datetime | None:
+    def _held_back_to(self, partitions: int) -> datetime | None:
         """Event time as far as every partition has been written: a partition still being
         caught up on (a backlog after an outage, a restart) holds it back to what it has
         written, so its older ratings are not missed; a partition with nothing waiting
         does not. None: some partition is unaccounted for (no fresh health row) or has
         written nothing yet, so no window can be closed."""
-        lags = dict(
-            self.client.query(
+        lags: dict[int, int] = {
+            partition: lag
+            for partition, lag in self.client.query(
                 _BEHIND, parameters={"fresh": int(self.fresh.total_seconds())}
             ).result_rows
-        )
-        if len(lags) < self.partitions:
+        }
+        if len(lags) < partitions:
             return None
         behind = [p for p, lag in lags.items() if lag > 0]
         if not behind:
             return datetime.max
-        written = dict(
-            self.client.query(_WRITTEN_UP_TO, parameters={"partitions": behind}).result_rows
-        )
+        written: dict[int, datetime] = {
+            partition: ts
+            for partition, ts in self.client.query(
+                _WRITTEN_UP_TO, parameters={"partitions": behind}
+            ).result_rows
+        }
         if len(written) < len(behind):
             return None
         return min(written.values()).replace(tzinfo=None)
@@ -151,7 +158,7 @@ class AlertRunner:
         rows = self.client.query(
             _WINDOWS, parameters={"minutes": minutes, "since": since, "until": until}
         ).result_rows
-        by_window: dict[datetime, list[tuple]] = defaultdict(list)
+        by_window: dict[datetime, list[_Ratings]] = defaultdict(list)
         for w, store, channel, n, top2, score in rows:
             by_window[w.replace(tzinfo=None)].append(
                 (store, channel, int(n), int(top2), int(score))
@@ -174,7 +181,7 @@ class AlertRunner:
             at += self.window
         return records
 
-    def _one_alert_per_drop(self, events: list) -> list:
+    def _one_alert_per_drop(self, events: list[AlertEvent]) -> list[AlertEvent]:
         """A store × channel alert adds nothing while its store's own alert is open."""
         open_stores = {
             a.scope.store_id for a in self.detector.open_alerts() if a.scope.kind == "store"
@@ -193,7 +200,7 @@ class AlertRunner:
             kept.append(event)
         return kept
 
-    def _scope_windows(self, at: datetime, rows: list[tuple]) -> list[Window]:
+    def _scope_windows(self, at: datetime, rows: list[_Ratings]) -> list[Window]:
         """Overall, per store and per store × channel; known scopes with no ratings get an
         empty window, so their evidence fades in quiet hours too."""
         totals: dict[Scope, list[int]] = defaultdict(lambda: [0, 0, 0])

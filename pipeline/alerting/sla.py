@@ -12,7 +12,7 @@ from clickhouse_connect.driver.client import Client
 from pipeline.alerting.detector import AlertEvent, Scope
 from pipeline.alerting.explain import Explanation
 from pipeline.alerting.outputs import AlertRecord
-from pipeline.gaps import ACTIONS
+from pipeline.gaps import ACTIONS, NO_DIMENSION
 
 
 @dataclass(frozen=True)
@@ -107,5 +107,5 @@ def _record(
     cause = f"complaint {complaint_id} got no {missing} within {hours:g} h"
     if gap in ACTIONS:
         cause += f"; it points to {ACTIONS[gap]}"
-    why = Explanation({gap: 1}, {dimension: 1} if dimension != "none" else {}, [], cause)
+    why = Explanation({gap: 1}, {dimension: 1} if dimension != NO_DIMENSION else {}, [], cause)
     return AlertRecord(event, why)

@@ -8,26 +8,26 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import multiprocessing
 import shutil
 import statistics
 import tempfile
 import time
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-import faust
-import orjson
-from kafka import KafkaConsumer, KafkaProducer, TopicPartition
+from kafka import KafkaProducer
 
 from pipeline.agents import prepare
-from pipeline.agents.batch import Message, Outcome
-from pipeline.agents.loop import Lane, consume
-from pipeline.agents.stats import TopicStats
+from pipeline.bench.ceilings import (
+    aiokafka_consume,
+    bare_faust,
+    insert_ceiling,
+    rss_mib,
+)
 from pipeline.bench.classifier import texts_for
+from pipeline.bench.traffic import complaint_message, event_message, fill
 from pipeline.classifier import GapClassifier, load_or_build
 from pipeline.config import Settings
 from pipeline.contracts import (
@@ -35,18 +35,9 @@ from pipeline.contracts import (
     COMPLAINTS,
     DEAD_LETTERS,
     SATISFACTION_EVENTS,
-    Limits,
-    SatisfactionEvent,
-    decode,
 )
-from pipeline.demo.processes import Children, free_port, wait_for_file
-from pipeline.embedded import EmbeddedBroker
-from pipeline.kafka import transport
-from pipeline.sinks import ListSink
-from pipeline.warehouse import connect
-from pipeline.warehouse.setup import prepare_warehouse
-from pipeline.warehouse.tables import SATISFACTION_EVENTS as EVENTS_TABLE
-from pipeline.warehouse.tables import satisfaction_row
+from pipeline.embedded import FETCH_MAX_WAIT_MS, EmbeddedBroker
+from pipeline.processes import Children, free_port, wait_for_file
 
 log = logging.getLogger(__name__)
 
@@ -90,203 +81,6 @@ class Report:
         return figure.value / self.value(figure.ceiling) if figure.ceiling else None
 
 
-def _event(i: int, ts: str) -> bytes:
-    return orjson.dumps(
-        {
-            "event_id": f"b{i}",
-            "ts": ts,
-            "store_id": f"S{i % 50:02d}",
-            "channel": "app",
-            "agent_id": f"A{i % 7}",
-            "score": 1 + i % 5,
-        }
-    )
-
-
-def _complaint(i: int, ts: str, texts: list[str]) -> bytes:
-    return orjson.dumps(
-        {
-            "complaint_id": f"bc{i}",
-            "ts": ts,
-            "store_id": f"S{i % 50:02d}",
-            "channel": "hotline",
-            "text": texts[i % len(texts)],
-        }
-    )
-
-
-def fill(bootstrap: str, topic: str, n: int, make: Callable[[int], bytes]) -> int:
-    """Produce n messages and check the broker still holds them all (returns how many it
-    holds): the embedded broker keeps 5 MiB per partition and silently drops older data, and
-    a worker waiting for messages that are gone would wait for ever."""
-    producer = KafkaProducer(bootstrap_servers=bootstrap, linger_ms=20, batch_size=512 * 1024)
-    sent = [producer.send(topic, key=f"S{i % 50:02d}".encode(), value=make(i)) for i in range(n)]
-    producer.flush()
-    producer.close()
-    failed = [f.exception for f in sent if f.exception is not None]
-    if failed:
-        raise RuntimeError(f"{len(failed):,} of {n:,} messages to {topic} failed: {failed[0]!r}")
-    held = _held(bootstrap, topic)
-    if held < n:
-        raise RuntimeError(
-            f"the embedded broker holds {held:,} of the {n:,} messages produced to {topic}: "
-            "it keeps at most 5 MiB per partition and drops older data; benchmark fewer "
-            "messages (--events, --complaints)"
-        )
-    return held
-
-
-def _held(bootstrap: str, topic: str) -> int:
-    consumer = KafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
-    try:
-        partitions = [TopicPartition(topic, p) for p in consumer.partitions_for_topic(topic)]
-        start = consumer.beginning_offsets(partitions)
-        end = consumer.end_offsets(partitions)
-        return sum(end[tp] - start[tp] for tp in partitions)
-    finally:
-        consumer.close()
-
-
-def _rss_mib() -> float:
-    """The worker's resident memory, its classifier processes included."""
-    pids = ["self", *(str(child.pid) for child in multiprocessing.active_children())]
-    return sum(_vm_rss_mib(pid) for pid in pids)
-
-
-def _vm_rss_mib(pid: str) -> float:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024
-    return float("nan")
-
-
-async def _aiokafka_consume(bootstrap: str, topic: str, n: int) -> float:
-    from aiokafka import AIOKafkaConsumer
-
-    consumer = AIOKafkaConsumer(
-        topic,
-        bootstrap_servers=bootstrap,
-        auto_offset_reset="earliest",
-        group_id="bench-raw",
-        max_partition_fetch_bytes=8 * 1024 * 1024,
-    )
-    await consumer.start()
-    got, first = 0, None
-    try:
-        while got < n:
-            batch = await consumer.getmany(timeout_ms=1000, max_records=20_000)
-            if batch and first is None:
-                first = time.perf_counter()
-            got += sum(len(messages) for messages in batch.values())
-    finally:
-        await consumer.stop()
-    return n / (time.perf_counter() - (first or time.perf_counter()))
-
-
-async def _bare_faust(
-    bootstrap: str,
-    topic: str,
-    n: int,
-    idle_topics: tuple[str, ...],
-    data_dir: Path,
-    fetch_max_wait_ms: int = 50,
-    work: str = "decode",
-    batch: tuple[int, float] = (2000, 0.5),
-) -> float:
-    """A Faust agent that only decodes and counts. ``work="validate"``: it also checks each
-    message against its contract and builds its row, as the worker does, but writes nothing.
-    ``work="loop"``: the worker's own batching loop (take, step task, write in the warehouse
-    thread, ack) with an empty step and nothing to write: what the loop costs by itself."""
-    app = faust.App(
-        f"bench-bare-{len(idle_topics)}-{data_dir.name}",  # a new group: reads from the start
-        broker=f"{transport.SCHEME}://{bootstrap}",
-        topic_allow_declare=False,
-        topic_disable_leader=True,
-        consumer_auto_offset_reset="earliest",
-        value_serializer="raw",
-        web_enabled=False,
-        web_port=free_port(),  # Faust binds it even with the web server off
-        store="memory://",
-        datadir=str(data_dir),
-        broker_session_timeout=6,
-        broker_rebalance_timeout=6,
-        broker_heartbeat_interval=2,
-    )
-    # The same transport and fetch wait as the worker, so the ratio compares like with like.
-    setattr(app, transport.APP_ATTRIBUTE, fetch_max_wait_ms)
-    state: dict = {"n": 0, "first": None, "counters": None}
-    limits, now = Limits(), datetime.now(UTC)
-
-    @app.agent(app.topic(topic), name="count")
-    async def count(stream: faust.StreamT) -> None:
-        if work == "loop":
-            await _empty_loop(app, stream, topic, state, batch)
-            return
-        async for value in stream:
-            if state["first"] is None:
-                state["first"] = time.perf_counter()
-            if work == "validate":
-                event = decode(value, SatisfactionEvent, limits, now)
-                if not isinstance(event, SatisfactionEvent):
-                    raise RuntimeError(f"the benchmark's own event was refused: {event}")
-                satisfaction_row(event, 0, state["n"])
-            else:
-                orjson.loads(value)
-            state["n"] += 1
-
-    for name in idle_topics:
-
-        @app.agent(app.topic(name), name=f"idle_{name}")
-        async def idle(stream: faust.StreamT) -> None:
-            async for _ in stream:
-                pass
-
-    await app.start()
-    try:
-        while (state["counters"].received if state["counters"] else state["n"]) < n:
-            await asyncio.sleep(0.05)
-        return n / (time.perf_counter() - state["first"])
-    finally:
-        await app.stop()
-
-
-async def _empty_loop(
-    app: faust.App, stream: faust.StreamT, topic: str, state: dict, batch: tuple[int, float]
-) -> None:
-    counters = TopicStats()
-
-    async def nothing(messages: list[Message], now: datetime) -> Outcome:
-        if state["first"] is None:
-            state["first"] = time.perf_counter()
-        return Outcome()
-
-    async def in_io(flush: Callable[[], int]) -> int:
-        return await asyncio.get_running_loop().run_in_executor(io, flush)
-
-    state["counters"] = counters  # received once acknowledged, as the worker counts
-    with ThreadPoolExecutor(max_workers=1) as io:
-        lane = Lane(topic, ListSink(), app.topic(DEAD_LETTERS), counters, {}, in_io)
-        await consume(stream, lane, nothing, *batch)
-
-
-def _insert_ceiling(path: Path, settings: Settings, rows: int, batch: int = 2000) -> float:
-    client = connect(f"chdb://{path}")
-    try:
-        prepare_warehouse(client, settings)
-        now = datetime.now(UTC)
-        columns = list(EVENTS_TABLE.columns)
-        started = time.perf_counter()
-        for start in range(0, rows, batch):
-            data = [
-                (f"r{i}", now, f"S{i % 50:02d}", "app", None, None, 1 + i % 5, {}, {}, 0, i)
-                for i in range(start, min(rows, start + batch))
-            ]
-            client.insert(EVENTS_TABLE.name, data, column_names=columns)
-        return rows / (time.perf_counter() - started)
-    finally:
-        client.close()
-
-
 async def _worker_throughput(settings: Settings, topic: str, n: int) -> float:
     """From the arrival of the first batch to the last row written (hence queryable)."""
     worker, app = prepare(settings)
@@ -309,26 +103,26 @@ async def _latency(settings: Settings, bootstrap: str, rate: float, seconds: flo
     # A few ms of linger, as any real producer has: one request per message (linger 0)
     # overloads the embedded broker and measured that, not the pipeline (p99 5 s vs 0.7 s).
     producer = KafkaProducer(bootstrap_servers=bootstrap, linger_ms=5)
-    rss = [_rss_mib()]  # at the start, then at each tenth of the run
+    rss = [rss_mib()]  # at the start, then at each tenth of the run
     every = seconds / 10
     sent, started = 0, time.perf_counter()
     try:
         while (elapsed := time.perf_counter() - started) < seconds:
             if elapsed >= every * len(rss):
-                rss.append(_rss_mib())
+                rss.append(rss_mib())
             while sent < int(elapsed * rate):
                 # ts = the moment of producing: latency = written (ingested_at) − ts.
                 producer.send(
                     SATISFACTION_EVENTS,
                     key=b"S01",
-                    value=_event(sent, datetime.now(UTC).isoformat()),
+                    value=event_message(sent, datetime.now(UTC).isoformat()),
                 )
                 sent += 1
             await asyncio.sleep(0.001)
         producer.flush()
         while counters.written < sent:
             await asyncio.sleep(0.05)
-        rss.append(_rss_mib())
+        rss.append(rss_mib())
         lags = [
             row[0]
             for row in await worker.in_io(
@@ -379,29 +173,32 @@ class _Phases:
     def ceilings(self, report: Report, bootstrap: str, events: int) -> None:
         report.add(
             "raw consume, aiokafka getmany",
-            asyncio.run(_aiokafka_consume(bootstrap, SATISFACTION_EVENTS, events)),
+            asyncio.run(aiokafka_consume(bootstrap, SATISFACTION_EVENTS, events)),
             "msgs/s",
         )
         report.add(
             "bare Faust agent, one topic",
             asyncio.run(
-                _bare_faust(bootstrap, SATISFACTION_EVENTS, events, (), self.scratch / "f1")
+                bare_faust(bootstrap, SATISFACTION_EVENTS, events, (), self.scratch / "f1")
             ),
             "msgs/s",
         )
         report.add(
             "raw chDB insert, batches of 2,000 (views included)",
-            _insert_ceiling(self.scratch / "insert", self.base, events),
+            insert_ceiling(self.scratch / "insert", self.base, events),
             "rows/s",
         )
 
     def satisfaction(self, report: Report, bootstrap: str, events: int, rounds: int) -> None:
-        bare, validated, loop, pipeline = [], [], [], []
+        bare: list[float] = []
+        validated: list[float] = []
+        loop: list[float] = []
+        pipeline: list[float] = []
         for r in range(rounds):
             for samples, work in ((bare, "decode"), (validated, "validate"), (loop, "loop")):
                 samples.append(
                     asyncio.run(
-                        _bare_faust(
+                        bare_faust(
                             bootstrap,
                             SATISFACTION_EVENTS,
                             events,
@@ -413,7 +210,9 @@ class _Phases:
                     )
                 )
             pipeline.append(
-                self.worker(SATISFACTION_EVENTS, events, lambda i: _event(i, self.now), f"p1-{r}")
+                self.worker(
+                    SATISFACTION_EVENTS, events, lambda i: event_message(i, self.now), f"p1-{r}"
+                )
             )
         report.add_rounds(_FOUR, bare, "msgs/s")
         report.add_rounds(
@@ -447,7 +246,10 @@ class _Phases:
             classified.append(len(texts) / (time.perf_counter() - started))
             pipeline.append(
                 self.worker(
-                    COMPLAINTS, len(texts), lambda i: _complaint(i, self.now, texts), f"p2-{r}"
+                    COMPLAINTS,
+                    len(texts),
+                    lambda i: complaint_message(i, self.now, texts),
+                    f"p2-{r}",
                 )
             )
         report.add_rounds(_RAW_CLASSIFY, classified, "docs/s")
@@ -502,7 +304,7 @@ def run(
     scratch = Path(tempfile.mkdtemp(prefix="gapwatch-bench-"))
     base = settings.with_(
         kafka_declare_topics=False,
-        kafka_fetch_max_wait_ms=50,  # the embedded broker's setting (embedded_kafka)
+        kafka_fetch_max_wait_ms=FETCH_MAX_WAIT_MS,
         kafka_session_timeout=6.0,
         alerts_enabled=False,
         data_dir=scratch / "var",
@@ -511,7 +313,7 @@ def run(
     try:
         broker = EmbeddedBroker()
         broker.create_topics((SATISFACTION_EVENTS, *_IDLE))
-        fill(broker.bootstrap, SATISFACTION_EVENTS, events, lambda i: _event(i, phases.now))
+        fill(broker.bootstrap, SATISFACTION_EVENTS, events, lambda i: event_message(i, phases.now))
         phases.ceilings(report, broker.bootstrap, events)
         phases.satisfaction(report, broker.bootstrap, events, rounds)
         # Unseen customer-like texts (the evaluation sets), not the simulator's few dozen,

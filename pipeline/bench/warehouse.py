@@ -14,43 +14,51 @@ from datetime import UTC, datetime, timedelta
 from clickhouse_connect.driver.client import Client
 from rich.progress import Progress
 
+from pipeline.gaps import DIMENSIONS, EMPATHY, GAPS, RELIABILITY
 from pipeline.warehouse.library import LibraryQuery
 from pipeline.warehouse.summary import QUERIES as SUMMARY_QUERIES
 
 DAYS = 90
-_EVENTS = """
+
+
+def _array(values: tuple[str, ...]) -> str:
+    return "[" + ", ".join(f"'{v}'" for v in values) + "]"
+
+
+# The vocabulary goes in now; days, start and count (doubled braces) are seed()'s to fill in.
+_EVENTS = f"""
 INSERT INTO satisfaction_events (event_id, ts, store_id, channel, agent_id, score, expectation,
                                  perception, source_partition, source_offset)
 SELECT
     concat('bench-', toString(number)),
-    now64(3) - toIntervalMillisecond(intHash64(number) % ({days} * 86400000)),
+    now64(3) - toIntervalMillisecond(intHash64(number) % ({{days}} * 86400000)),
     concat('S', leftPad(toString(intHash32(number) % 200), 3, '0')) AS store,
     ['store', 'app', 'hotline', 'web'][intHash32(number * 3) % 4 + 1],
     concat(store, '-A', toString(number % 8)),
     toUInt8(least(5, 1 + intHash32(number * 7) % 5 + (intHash32(number) % 200 < 150))),
-    if(number % 10 < 3, map('reliability', toUInt8(5 + number % 3), 'empathy', toUInt8(6)), map()),
     if(number % 10 < 3,
-       map('reliability', toUInt8(3 + number % 5), 'empathy', toUInt8(4 + number % 4)), map()),
+       map('{RELIABILITY}', toUInt8(5 + number % 3), '{EMPATHY}', toUInt8(6)), map()),
+    if(number % 10 < 3,
+       map('{RELIABILITY}', toUInt8(3 + number % 5), '{EMPATHY}', toUInt8(4 + number % 4)), map()),
     0, number
-FROM numbers({start}, {count})
+FROM numbers({{start}}, {{count}})
 """
-_COMPLAINTS = """
+_COMPLAINTS = f"""
 INSERT INTO complaints (complaint_id, ts, store_id, channel, text, agent_id, gap, gap_confidence,
                         dimension, dimension_confidence, model_version, terms,
                         source_partition, source_offset)
 SELECT
     concat('bench-c', toString(number)),
-    now64(3) - toIntervalMillisecond(intHash64(number + 7) % ({days} * 86400000)),
+    now64(3) - toIntervalMillisecond(intHash64(number + 7) % ({{days}} * 86400000)),
     concat('S', leftPad(toString(intHash32(number) % 200), 3, '0')) AS store,
     ['store', 'app', 'hotline', 'web'][intHash32(number * 3) % 4 + 1],
     '师傅迟到两个小时还态度差',
     if(number % 3 = 0, concat(store, '-A', toString(number % 8)), NULL),
-    ['gap1_knowledge', 'gap2_standards', 'gap3_delivery', 'gap4_communication',
-     'gap5_perception', 'not_complaint'][intHash32(number * 5) % 6 + 1],
+    {_array(GAPS)}[intHash32(number * 5) % {len(GAPS)} + 1],
     toFloat32(0.4 + (number % 60) / 100),
-    ['reliability', 'responsiveness', 'assurance', 'empathy', 'tangibles'][number % 5 + 1],
+    {_array(DIMENSIONS)}[number % {len(DIMENSIONS)} + 1],
     toFloat32(0.7), 'bench', ['迟到'], 0, number
-FROM numbers({start}, {count})
+FROM numbers({{start}}, {{count}})
 """
 
 # What a live dashboard asks over and over (issue 8's panels will take these roles).
@@ -106,7 +114,9 @@ def time_queries(
 ) -> list[Timing]:
     now = datetime.now(UTC)
     window = {"since": now - timedelta(days=DAYS), "until": now + timedelta(days=1)}
-    plan = [(name, "dashboard", sql, None) for name, sql in DASHBOARD_QUERIES.items()]
+    plan: list[tuple[str, str, str, dict[str, datetime] | None]] = [
+        (name, "dashboard", sql, None) for name, sql in DASHBOARD_QUERIES.items()
+    ]
     plan += [(name, "live summary", sql, None) for name, sql in SUMMARY_QUERIES.items()]
     plan += [(q.name, "library", q.sql, window) for q in library.values()]
     timings = []

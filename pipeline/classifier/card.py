@@ -8,8 +8,8 @@ from dataclasses import asdict
 from pathlib import Path
 
 from pipeline.classifier.assessment import Assessment
-from pipeline.classifier.corpus import GAPS
 from pipeline.classifier.evaluate import Report
+from pipeline.gaps import GAPS, NAMES
 
 METRICS, CARD = "metrics.json", "MODEL_CARD.md"
 
@@ -108,7 +108,7 @@ def _against_readers(result: Assessment) -> list[str]:
 
 
 def _report(r: Report) -> list[str]:
-    short = [g.split("_")[0] for g in GAPS]
+    short = [NAMES[g].short for g in GAPS]
     lines = [
         f"## {r.name}: {r.texts} texts",
         "",

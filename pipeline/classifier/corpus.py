@@ -5,15 +5,12 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import get_args
 
 import orjson
 
 from pipeline.classifier.labeling.readings import Reading
 from pipeline.classifier.tokenize import normalize
-from pipeline.contracts.review_label import Gap
-
-GAPS: tuple[str, ...] = get_args(Gap)
+from pipeline.gaps import GAPS
 
 
 @dataclass(frozen=True)

@@ -12,12 +12,19 @@ import json
 import math
 import random
 import statistics
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from pipeline.classifier.artifact import tokenizer_for
-from pipeline.classifier.corpus import Labeled
+from pipeline.classifier.corpus import (
+    Labeled,
+    corpus_files,
+    eval_files,
+    is_real,
+    load_jsonl,
+    unseen,
+)
 from pipeline.classifier.evaluate import evaluate
 from pipeline.classifier.model import GapClassifier
 
@@ -88,6 +95,24 @@ def learning_curve(
 
 
 CURVE_JSON, CURVE_MD = "learning_curve.json", "LEARNING_CURVE.md"
+
+
+def real_source_curves(
+    assets_dir: Path, draws: int, progress: Callable[[str], None]
+) -> Iterator[Curve]:
+    """The curve of each real-text source with both corpus and evaluation texts: the rest of
+    the corpus always in training, the source's own corpus texts added in growing shares,
+    scored on its evaluation texts that are not in the corpus."""
+    corpus = {path.stem: load_jsonl([path]) for path in corpus_files(assets_dir)}
+    everything = [r for rs in corpus.values() for r in rs]
+    for path in eval_files(assets_dir):
+        if not is_real(path) or path.stem not in corpus:
+            continue
+        others = [r for name, rs in corpus.items() if name != path.stem for r in rs]
+        held, _ = unseen(load_jsonl([path]), everything)
+        yield learning_curve(
+            assets_dir, path.stem, others, corpus[path.stem], held, draws, progress
+        )
 
 
 def write(out: Path, curves: Sequence[Curve], target: float) -> list[Path]:

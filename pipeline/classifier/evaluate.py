@@ -11,8 +11,9 @@ from dataclasses import asdict, dataclass, field
 import numpy as np
 from sklearn.metrics import confusion_matrix, f1_score, precision_recall_fscore_support
 
-from pipeline.classifier.corpus import GAPS, Labeled
+from pipeline.classifier.corpus import Labeled
 from pipeline.classifier.model import GapClassifier
+from pipeline.gaps import GAPS, NOT_COMPLAINT
 
 
 @dataclass(frozen=True)
@@ -50,7 +51,7 @@ def evaluate(model: GapClassifier, records: Sequence[Labeled], name: str) -> Rep
     with_dim = [
         (rec.dimension, pred.dimension)
         for rec, pred in zip(records, predictions, strict=True)
-        if rec.gap != "not_complaint" and rec.dimension is not None
+        if rec.gap != NOT_COMPLAINT and rec.dimension is not None
     ]
     return Report(
         name=name,

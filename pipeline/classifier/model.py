@@ -17,8 +17,8 @@ from sklearn.svm import LinearSVC
 
 from pipeline.classifier.corpus import Labeled
 from pipeline.classifier.tokenize import Tokenizer, normalize
+from pipeline.gaps import NO_DIMENSION, NOT_COMPLAINT
 
-NO_DIMENSION = "none"
 # Training reports (step, share of the whole done); shares weigh the steps by their time.
 Progress = Callable[[str, float], None]
 
@@ -28,7 +28,7 @@ def _silent(step: str, done: float) -> None:
 
 
 # Gaps for which no SERVQUAL dimension is predicted (labeling guide: null).
-_DIMENSIONLESS = frozenset({"not_complaint"})
+_DIMENSIONLESS = frozenset({NOT_COMPLAINT})
 
 
 @dataclass(frozen=True)

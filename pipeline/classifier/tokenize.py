@@ -61,7 +61,9 @@ def _userdict_entries(path: Path) -> list[tuple[str, int | None, str | None]]:
         line = raw.strip()
         if not line:
             continue
-        word, freq, tag = _USERDICT_LINE.match(line).groups()  # matches any non-empty line
+        match = _USERDICT_LINE.match(line)
+        assert match is not None  # the pattern matches any non-empty line
+        word, freq, tag = match.groups()
         entries.append((word, int(freq) if freq else None, tag.strip() if tag else None))
     return entries
 

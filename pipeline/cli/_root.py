@@ -73,14 +73,16 @@ def settings() -> Settings:
 
 def with_warehouse(work: Callable[[Client], T], config: Settings | None = None) -> T:
     """Run `work` on a client of the configured warehouse, closed after; a warehouse that
-    cannot be reached or refuses becomes a clear error, not a traceback."""
+    cannot be reached or refuses, or a statement that is not read-only, becomes a clear
+    error, not a traceback."""
     from pipeline.warehouse import WarehouseError, connect
+    from pipeline.warehouse.readonly import ReadOnlyError
 
     dsn = (config or settings()).clickhouse_dsn
     try:
         with closing(connect(dsn)) as client:
             return work(client)
-    except WarehouseError as exc:
+    except (WarehouseError, ReadOnlyError) as exc:
         raise click.ClickException(str(exc)) from None
 
 
@@ -112,7 +114,7 @@ def emit(columns: Sequence[str], rows: Sequence[Sequence[object]], fmt: str) -> 
             record = dict(zip(columns, row, strict=True))
             sys.stdout.buffer.write(orjson.dumps(record, default=str) + b"\n")
     else:
-        from pipeline.demo.render import table
+        from pipeline.terminal import table
 
         if not rows:
             # chDB names no columns for an empty result; a server does.

@@ -181,7 +181,7 @@ def evaluate_command(out: Path | None, reviewed: int) -> None:
 
 
 def _print_agreement(console: Console, result: Assessment) -> None:
-    from pipeline.demo.render import table
+    from pipeline.terminal import table
 
     rows = [
         (
@@ -219,28 +219,15 @@ def learning_curve_command(out: Path | None, draws: int, target: float) -> None:
     log2(texts): what more hand labeling would buy. Trains a dozen models: minutes."""
     from rich.progress import Progress
 
-    from pipeline.classifier.corpus import corpus_files, eval_files, is_real, load_jsonl, unseen
-    from pipeline.classifier.curve import learning_curve, write
+    from pipeline.classifier.curve import real_source_curves, write
 
     config = settings()
-    corpus = {path.stem: load_jsonl([path]) for path in corpus_files(config.assets_dir)}
     curves = []
     with Progress(transient=True) as progress:
         task = progress.add_task("training", total=None)
-        for path in eval_files(config.assets_dir):
-            if not is_real(path) or path.stem not in corpus:
-                continue
-            others = [r for name, rs in corpus.items() if name != path.stem for r in rs]
-            held, _ = unseen(load_jsonl([path]), [r for rs in corpus.values() for r in rs])
-            curve = learning_curve(
-                config.assets_dir,
-                path.stem,
-                others,
-                corpus[path.stem],
-                held,
-                draws,
-                lambda step: progress.update(task, description=step),
-            )
+        for curve in real_source_curves(
+            config.assets_dir, draws, lambda step: progress.update(task, description=step)
+        ):
             curves.append(curve)
             for point in curve.points:
                 click.echo(f"{curve.source}: {point.real_texts:>5} texts → {point.accuracy:.3f}")
@@ -258,8 +245,8 @@ def learning_curve_command(out: Path | None, draws: int, target: float) -> None:
 
 
 def _print(console: Console, report: Report) -> None:
-    from pipeline.classifier.corpus import GAPS
-    from pipeline.demo.render import table
+    from pipeline.gaps import GAPS, NAMES
+    from pipeline.terminal import table
 
     rows = [
         (c.label, f"{c.precision:.3f}", f"{c.recall:.3f}", f"{c.f1:.3f}", c.support)
@@ -271,7 +258,7 @@ def _print(console: Console, report: Report) -> None:
         f"calibration error {report.calibration_error:.3f}"
     )
     console.print(table(["gap", "precision", "recall", "F1", "texts"], rows, title=title))
-    short = [g.split("_")[0] for g in GAPS]
+    short = [NAMES[g].short for g in GAPS]
     matrix = [[short[i], *row] for i, row in enumerate(report.confusion)]
     console.print(table(["true ↓ predicted →", *short], matrix, title="confusion matrix"))
 

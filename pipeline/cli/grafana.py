@@ -74,9 +74,9 @@ def push(
     from grafana_client.client import GrafanaException
 
     from pipeline.cli._root import console as rich_console
-    from pipeline.demo.render import table
     from pipeline.panels import dashboards
     from pipeline.panels.push import ClickHouseLink, push
+    from pipeline.terminal import table
 
     config = settings()
     if not config.grafana_token:
@@ -87,9 +87,9 @@ def push(
         clickhouse_protocol,
         database,
         username,
-        config.ch_grafana_password,
+        config.ch_grafana_password.reveal(),
     )
-    api = GrafanaApi.from_url(url, credential=config.grafana_token, timeout=10.0)
+    api = GrafanaApi.from_url(url, credential=config.grafana_token.reveal(), timeout=10.0)
     try:
         changes = push(api, link, dashboards(config.infra_dir, config.timezone))
     except GrafanaException as exc:

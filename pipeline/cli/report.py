@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 import click
 
+from pipeline.cli._moments import moments, parse_moment
 from pipeline.cli._root import main, settings, with_warehouse
+
+__all__ = ["gaps", "parse_moment", "report"]
 
 if TYPE_CHECKING:
     from clickhouse_connect.driver.client import Client
@@ -21,32 +24,6 @@ _WHEN = (
     "ISO date or date-time, or a time of day such as 21:55 (today); in GAPWATCH_TIMEZONE "
     "unless an offset is given"
 )
-
-
-def parse_moment(value: str, zone: ZoneInfo, now: datetime) -> datetime:
-    """A moment as people type it, in their time zone; returned in UTC."""
-    try:
-        moment = datetime.fromisoformat(value)
-    except ValueError:
-        try:
-            of_day = time.fromisoformat(value)
-        except ValueError:
-            raise click.BadParameter(f"{value!r} is not an ISO date, date-time or time") from None
-        today: date = now.astimezone(zone).date()
-        moment = datetime.combine(today, of_day)
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=zone)
-    return moment.astimezone(UTC)
-
-
-def _moments(
-    since: str | None, until: str | None, zone: ZoneInfo, now: datetime
-) -> tuple[datetime | None, datetime | None]:
-    start = parse_moment(since, zone, now) if since else None
-    end = parse_moment(until, zone, now) if until else None
-    if start and end and start >= end:
-        raise click.BadParameter("--since must be before --until")
-    return start, end
 
 
 @main.group(invoke_without_command=True)
@@ -73,7 +50,7 @@ def report(ctx: click.Context, since_: str | None, until_: str | None, out: Path
 
     config = settings()
     now = datetime.now(UTC).replace(microsecond=0)
-    asked = _moments(since_, until_, config.zone, now)
+    asked = moments(since_, until_, config.zone, now)
 
     def write(client: Client) -> tuple[datetime, datetime, int]:
         since, until = fitted_range(client, *asked, now)
@@ -102,7 +79,7 @@ def gaps(store: str, since: str | None, until: str | None) -> None:
 
     config = settings()
     now = datetime.now(UTC).replace(microsecond=0)
-    start, end = _moments(since, until, config.zone, now)
+    start, end = moments(since, until, config.zone, now)
 
     def run(client: Client) -> tuple[datetime, datetime, list[StoreGaps]]:
         lo, hi = start or now - timedelta(days=90), end or now + timedelta(seconds=1)

@@ -1,6 +1,6 @@
 """Message contracts on Kafka: what producers send and what we accept."""
 
-from pipeline.contracts._fields import DIMENSIONS, Dimension
+from pipeline.contracts._fields import Contract
 from pipeline.contracts._timestamps import parse_ts
 from pipeline.contracts.complaint import Complaint
 from pipeline.contracts.complaint_update import ComplaintUpdate
@@ -14,6 +14,7 @@ from pipeline.contracts.topics import (
     INPUT_TOPICS,
     SATISFACTION_EVENTS,
 )
+from pipeline.gaps import DIMENSIONS, Dimension
 
 __all__ = [
     "COMPLAINTS",
@@ -24,6 +25,7 @@ __all__ = [
     "SATISFACTION_EVENTS",
     "Complaint",
     "ComplaintUpdate",
+    "Contract",
     "DeadLetter",
     "Dimension",
     "Limits",

@@ -4,15 +4,15 @@ from __future__ import annotations
 
 from typing import Annotated, ClassVar
 
-from pydantic import BaseModel, StringConstraints
+from pydantic import StringConstraints
 
-from pipeline.contracts._fields import STRICT, Channel, Id, SchemaVersion
+from pipeline.contracts._fields import STRICT, Channel, Contract, Id, SchemaVersion
 from pipeline.contracts._timestamps import Timestamp
 
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
 
 
-class Complaint(BaseModel):
+class Complaint(Contract):
     model_config = STRICT
     SCHEMA_VERSION: ClassVar[int] = 1  # the newest version of this contract the worker knows
 

@@ -2,18 +2,19 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated, ClassVar, Literal
 
-from pydantic import BaseModel, StringConstraints
+from pydantic import StringConstraints
 
-from pipeline.contracts._fields import STRICT, Id, SchemaVersion, Score
+from pipeline.contracts._fields import STRICT, Contract, Id, SchemaVersion, Score
 from pipeline.contracts._timestamps import Timestamp
 
 Status = Literal["acknowledged", "resolved", "reopened", "closed"]
 Note = Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000)]
 
 
-class ComplaintUpdate(BaseModel):
+class ComplaintUpdate(Contract):
     model_config = STRICT
     SCHEMA_VERSION: ClassVar[int] = 1  # the newest version of this contract the worker knows
 
@@ -27,5 +28,10 @@ class ComplaintUpdate(BaseModel):
 
     @property
     def key(self) -> str:
-        # An update's identity: the same step of the same complaint at the same moment.
-        return f"{self.complaint_id}|{self.status}|{int(self.ts.timestamp() * 1000)}"
+        return update_key(self.complaint_id, self.status, self.ts)
+
+
+def update_key(complaint_id: str, status: str, ts: datetime) -> str:
+    """An update's identity: the same step of the same complaint at the same moment. The
+    warehouse's complaint_updates_keys_mv (migration 0005) computes the same in SQL."""
+    return f"{complaint_id}|{status}|{int(ts.timestamp() * 1000)}"

@@ -68,6 +68,8 @@ class DeadLetter(BaseModel):
     ) -> DeadLetter:
         data = raw or b""
         value, encoding = _text(data)
+        key_text: str | None
+        key_encoding: Encoding
         key_text, key_encoding = _text(key) if key is not None else (None, "utf-8")
         kept = tuple(
             Header(name=name, value_base64=base64.b64encode(v or b"").decode("ascii"))

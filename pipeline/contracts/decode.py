@@ -9,6 +9,7 @@ from typing import Any, TypeVar
 from pydantic import BaseModel, ValidationError
 from pydantic_core import from_json
 
+from pipeline.contracts._fields import Contract
 from pipeline.contracts._timestamps import check_window
 from pipeline.contracts.complaint import Complaint
 from pipeline.contracts.evolution import (
@@ -19,7 +20,7 @@ from pipeline.contracts.evolution import (
     unknown_reason,
 )
 
-M = TypeVar("M", bound=BaseModel)
+M = TypeVar("M", bound=Contract)
 
 
 @dataclass(frozen=True)
@@ -110,8 +111,8 @@ def _unknown_keys(data: dict[str, Any], contract: type[BaseModel]) -> tuple[str,
     return tuple(k for k in data if k not in contract.model_fields)
 
 
-def _business_rules(model: BaseModel, limits: Limits, now: datetime) -> str | None:
-    problem = check_window(model.ts, now, limits.max_future, limits.max_age)  # type: ignore[attr-defined]
+def _business_rules(model: Contract, limits: Limits, now: datetime) -> str | None:
+    problem = check_window(model.ts, now, limits.max_future, limits.max_age)
     if problem:
         return problem
     if isinstance(model, Complaint) and len(model.text) > limits.max_text_chars:

@@ -23,6 +23,8 @@ from typing import Literal, get_args
 import orjson
 from pydantic import BaseModel
 
+from pipeline.contracts._fields import Contract
+
 UnknownFields = Literal["keep", "ignore", "reject"]
 POLICIES: tuple[str, ...] = get_args(UnknownFields)
 NONE_KEPT = "{}"
@@ -33,10 +35,10 @@ def unknown_fields(model: BaseModel) -> tuple[str, ...]:
     return tuple(model.model_extra or ())
 
 
-def newer_version(model: BaseModel) -> int | None:
+def newer_version(model: Contract) -> int | None:
     """The message's schema_version when it is newer than the one this worker knows."""
-    version: int = model.schema_version  # type: ignore[attr-defined]
-    return version if version > type(model).SCHEMA_VERSION else None  # type: ignore[attr-defined]
+    version = model.schema_version
+    return version if version > type(model).SCHEMA_VERSION else None
 
 
 def extra_column(model: BaseModel, policy: UnknownFields) -> str:
@@ -79,12 +81,12 @@ def unknown_reason(names: Iterable[str]) -> str:
     return "; ".join(f"{name}: unknown field" for name in names)
 
 
-def newer_version_note(model: BaseModel) -> str:
+def newer_version_note(model: Contract) -> str:
     """What a refused message of a newer schema_version asks of the operator, or nothing."""
     version = newer_version(model)
     if version is None:
         return ""
-    known = type(model).SCHEMA_VERSION  # type: ignore[attr-defined]
+    known = type(model).SCHEMA_VERSION
     return (
         f" (schema_version {version} is newer than the {known} this worker knows: "
         "upgrade the worker, then replay these dead letters)"

@@ -3,20 +3,13 @@
 from __future__ import annotations
 
 import hashlib
-from typing import Annotated, Literal
+from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, StringConstraints, model_validator
 
-from pipeline.contracts._fields import Dimension, Id
+from pipeline.contracts._fields import Id
+from pipeline.gaps import NOT_COMPLAINT, Dimension, Gap
 
-Gap = Literal[
-    "gap1_knowledge",
-    "gap2_standards",
-    "gap3_delivery",
-    "gap4_communication",
-    "gap5_perception",
-    "not_complaint",
-]
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)]
 
 
@@ -33,8 +26,8 @@ class ReviewLabel(BaseModel):
 
     @model_validator(mode="after")
     def _no_dimension_without_a_complaint(self) -> ReviewLabel:
-        if self.gap == "not_complaint" and self.dimension is not None:
-            raise ValueError("not_complaint takes no dimension (labeling guide: null)")
+        if self.gap == NOT_COMPLAINT and self.dimension is not None:
+            raise ValueError(f"{NOT_COMPLAINT} takes no dimension (labeling guide: null)")
         return self
 
     @property

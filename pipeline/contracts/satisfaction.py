@@ -4,21 +4,20 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from pydantic import BaseModel
-
 from pipeline.contracts._fields import (
     STRICT,
     Channel,
-    Dimension,
+    Contract,
     Id,
     SchemaVersion,
     Score,
     ServqualScore,
 )
 from pipeline.contracts._timestamps import Timestamp
+from pipeline.gaps import Dimension
 
 
-class SatisfactionEvent(BaseModel):
+class SatisfactionEvent(Contract):
     model_config = STRICT
     SCHEMA_VERSION: ClassVar[int] = 1  # the newest version of this contract the worker knows
 

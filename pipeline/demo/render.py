@@ -3,7 +3,7 @@ minutes."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
@@ -12,27 +12,10 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
+from pipeline.gaps import NAMES
 from pipeline.panels.formatting import NO_DATA
 
-GAP_NAMES = {
-    "gap1_knowledge": "1 knowledge 认知",
-    "gap2_standards": "2 standards 标准",
-    "gap3_delivery": "3 delivery 交付",
-    "gap4_communication": "4 communication 宣传",
-    "gap5_perception": "5 perception 感知",
-    "not_complaint": "not a complaint",
-}
-
-
-def table(
-    columns: Sequence[str], rows: Sequence[Sequence[object]], title: str | None = None
-) -> Table:
-    out = Table(title=title, show_lines=False, header_style="bold")
-    for column in columns:
-        out.add_column(column)
-    for row in rows:
-        out.add_row(*("" if v is None else str(v) for v in row))
-    return out
+GAP_NAMES = {gap: names.demo for gap, names in NAMES.items()}
 
 
 def _bar(share: float, width: int = 20) -> str:

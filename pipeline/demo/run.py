@@ -15,12 +15,13 @@ from rich.live import Live
 
 from pipeline.config import Settings
 from pipeline.contracts import DEAD_LETTERS
-from pipeline.demo.processes import ChildFailed, Children, free_port, wait_for_file
 from pipeline.demo.rates import RateWindow
-from pipeline.demo.render import gap_table, live_view, satisfaction_table, table
+from pipeline.demo.render import gap_table, live_view, satisfaction_table
 from pipeline.embedded import embedded_kafka
 from pipeline.panels.html_report import write_report
 from pipeline.panels.report_range import fitted_range
+from pipeline.processes import ChildFailed, Children, free_port, wait_for_file
+from pipeline.terminal import table
 from pipeline.warehouse import connect, redact
 from pipeline.warehouse.summary import summary
 

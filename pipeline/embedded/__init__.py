@@ -1,5 +1,5 @@
 """The embedded default stack's broker (ClickHouse embedded is chDB, reached by chdb:// DSNs)."""
 
-from pipeline.embedded.broker import EmbeddedBroker, embedded_kafka
+from pipeline.embedded.broker import FETCH_MAX_WAIT_MS, EmbeddedBroker, embedded_kafka
 
-__all__ = ["EmbeddedBroker", "embedded_kafka"]
+__all__ = ["FETCH_MAX_WAIT_MS", "EmbeddedBroker", "embedded_kafka"]

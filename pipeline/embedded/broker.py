@@ -15,6 +15,10 @@ from pipeline.contracts.topics import ALERTS
 
 log = logging.getLogger(__name__)
 
+# The broker holds a fetch that finds an idle partition for the whole wait, so workers on it
+# keep the wait short (the worker's default, Settings.kafka_fetch_max_wait_ms, is 500).
+FETCH_MAX_WAIT_MS = 50
+
 
 class EmbeddedBroker:
     def __init__(self, brokers: int = 1) -> None:
@@ -35,10 +39,10 @@ class EmbeddedBroker:
 
 
 def embedded_kafka(bootstrap: str) -> dict[str, object]:
-    """Settings for workers on the embedded broker: it creates topics by itself and holds a
-    fetch that finds an idle partition for the whole wait, so keep the wait short."""
+    """Settings for workers on the embedded broker: it creates topics by itself, and a fetch
+    waits FETCH_MAX_WAIT_MS at most."""
     return {
         "kafka_bootstrap": bootstrap,
         "kafka_declare_topics": False,
-        "kafka_fetch_max_wait_ms": 50,
+        "kafka_fetch_max_wait_ms": FETCH_MAX_WAIT_MS,
     }

@@ -26,4 +26,6 @@ def cluster_id(settings: Settings, timeout: float | None = None) -> str:
             f"({exc.args[0].str() if exc.args else exc}); start one (gapwatch broker) or set "
             "GAPWATCH_KAFKA_BOOTSTRAP"
         ) from None
-    return metadata.cluster_id or ""
+    # None when the broker does not say (confluent-kafka's annotation allows only None).
+    found: str | None = metadata.cluster_id
+    return found or ""

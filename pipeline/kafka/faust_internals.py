@@ -76,7 +76,7 @@ async def take_group_error(app: faust.App) -> Exception | None:
 
     async def take() -> Exception | None:
         coordinator = getattr(thread._ensure_consumer(), "_coordinator", None)
-        if getattr(coordinator, "_pending_exception", None) is None:
+        if coordinator is None or getattr(coordinator, "_pending_exception", None) is None:
             return None
         try:
             coordinator.check_errors()

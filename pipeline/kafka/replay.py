@@ -43,7 +43,9 @@ def send_back(
             else:
                 report.failed.append((item.letter.dead_letter_id, str(err)))
 
-        headers = [(h.name, h.raw()) for h in letter.headers if h.name != REPLAY_HEADER]
+        headers: list[tuple[str, str | bytes | None]] = [
+            (h.name, h.raw()) for h in letter.headers if h.name != REPLAY_HEADER
+        ]
         headers.append((REPLAY_HEADER, letter.dead_letter_id.encode()))
         producer.produce(
             letter.source_topic,

@@ -37,7 +37,7 @@ def faust_credentials(settings: Settings) -> faust.types.auth.CredentialsT | Non
         return faust.SSLCredentials(_ssl_context(settings))
     return faust.SASLCredentials(
         username=settings.kafka_sasl_username,
-        password=settings.kafka_sasl_password,
+        password=settings.kafka_sasl_password.reveal(),
         mechanism=settings.kafka_sasl_mechanism.upper(),
         ssl_context=_ssl_context(settings) if protocol == "SASL_SSL" else None,
     )
@@ -52,7 +52,7 @@ def kafka_python_config(settings: Settings) -> dict[str, object]:
         config.update(
             sasl_mechanism=settings.kafka_sasl_mechanism.upper(),
             sasl_plain_username=settings.kafka_sasl_username,
-            sasl_plain_password=settings.kafka_sasl_password,
+            sasl_plain_password=settings.kafka_sasl_password.reveal(),
         )
     return config
 
@@ -67,7 +67,7 @@ def confluent_config(settings: Settings) -> dict[str, str]:
             {
                 "sasl.mechanism": settings.kafka_sasl_mechanism.upper(),
                 "sasl.username": settings.kafka_sasl_username,
-                "sasl.password": settings.kafka_sasl_password,
+                "sasl.password": settings.kafka_sasl_password.reveal(),
             }
         )
     return config

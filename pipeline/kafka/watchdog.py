@@ -12,20 +12,23 @@ from __future__ import annotations
 
 from collections.abc import Hashable, Mapping
 from dataclasses import dataclass, field
+from typing import Generic, TypeVar
+
+P = TypeVar("P", bound=Hashable)  # a partition, as the caller names it
 
 
 @dataclass
-class StallWatch:
+class StallWatch(Generic[P]):
     after: float  # seconds without progress before a rejoin
     _since: float | None = None
-    _seen: dict[Hashable, int] = field(default_factory=dict)
+    _seen: dict[P, int] = field(default_factory=dict)
 
     def observe(
         self,
         now: float,
         assigned: bool,
-        committed: Mapping[Hashable, int],
-        ends: Mapping[Hashable, int],
+        committed: Mapping[P, int],
+        ends: Mapping[P, int],
     ) -> bool:
         """True when this worker should rejoin now."""
         backlog = {tp: end for tp, end in ends.items() if end > committed.get(tp, 0)}

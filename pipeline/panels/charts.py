@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from datetime import datetime
+from typing import SupportsFloat
 from zoneinfo import ZoneInfo
 
 import plotly.graph_objects as go
@@ -43,8 +44,8 @@ def value_axis(kind: Kind, largest: float) -> dict:
     return axis
 
 
-def _number(value: object) -> float | None:
-    return None if is_missing(value) else float(value)  # type: ignore[arg-type]
+def _number(value: SupportsFloat | None) -> float | None:
+    return None if value is None or is_missing(value) else float(value)
 
 
 def _series(result: PanelResult, zone: ZoneInfo) -> dict[str, tuple[list, list]]:

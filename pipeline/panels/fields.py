@@ -10,6 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
+from pipeline.gaps import COMPLAINT_GAPS, GAPS, NAMES
+
 Kind = Literal[
     "text",  # labels: store, channel, gap…
     "time",  # a moment, shown in the configured time zone
@@ -47,13 +49,8 @@ GRAFANA_UNITS: dict[str, tuple[str, int]] = {
     "number": ("none", 2),
 }
 
-_GAP_TITLES = {
-    "gap1_knowledge": "Gap 1 knowledge",
-    "gap2_standards": "Gap 2 standards",
-    "gap3_delivery": "Gap 3 delivery",
-    "gap4_communication": "Gap 4 communication",
-    "gap5_perception": "Gap 5 perception",
-}
+# Panels that count complaints per gap return one column per complaint gap.
+_GAP_TITLES = {gap: NAMES[gap].title for gap in COMPLAINT_GAPS}
 
 FIELDS: dict[str, Field] = {
     # labels and moments
@@ -122,7 +119,7 @@ FIELDS: dict[str, Field] = {
 
 
 # Codes that appear as values, as people say them.
-VALUE_LABELS: dict[str, str] = {**_GAP_TITLES, "not_complaint": "Not a complaint"}
+VALUE_LABELS: dict[str, str] = {gap: NAMES[gap].title for gap in GAPS}
 
 
 def label(value: object) -> str:

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from pipeline.classifier.corpus import GAPS
+from pipeline.gaps import COMPLAINT_GAPS, NOT_COMPLAINT
 from pipeline.panels.spec import Annotation, Dashboard, Panel, Section, Variable
 
-COMPLAINT_GAPS = tuple(g for g in GAPS if g != "not_complaint")
+_IS_COMPLAINT = f"gap != '{NOT_COMPLAINT}'"
 
 # Every satisfaction and complaint panel follows the store and channel variables.
 _SCOPE = "store_id IN (${store:singlequote}) AND channel IN (${channel:singlequote})"
@@ -107,7 +107,7 @@ complaints = Section(
             f"""
 SELECT $__timeInterval(bucket) AS time, gap, sum(complaints) AS complaints
 FROM complaints_minute
-WHERE $__timeFilter(bucket) AND {_SCOPE} AND gap != 'not_complaint'
+WHERE $__timeFilter(bucket) AND {_SCOPE} AND {_IS_COMPLAINT}
 GROUP BY time, gap
 ORDER BY time, gap""",
             ("time", "gap", "complaints"),
@@ -177,8 +177,8 @@ LIMIT 50""",
 )
 
 _COMPLAINTS_IN_RANGE = (
-    "$__timeFilter(received_at) AND gap != 'not_complaint' AND store_id IN (${store:singlequote}) "
-    "AND channel IN (${channel:singlequote})"
+    f"$__timeFilter(received_at) AND {_IS_COMPLAINT} "
+    "AND store_id IN (${store:singlequote}) AND channel IN (${channel:singlequote})"
 )
 
 recovery = Section(

@@ -10,7 +10,7 @@ from typing import Any, Literal
 from grafana_client import GrafanaApi
 from grafana_client.client import GrafanaClientError
 
-from pipeline.panels.alerting import RULES, api_rule
+from pipeline.panels.alerting import RULES, AlertRule, api_rule
 from pipeline.panels.grafana import (
     DATASOURCE_TYPE,
     DATASOURCE_UID,
@@ -155,16 +155,19 @@ class Pusher:
 
     def alert_rules(self) -> None:
         for rule in RULES:
-            desired = api_rule(rule)
-            current = _get(lambda uid=rule.uid: self.api.alertingprovisioning.get_alertrule(uid))
-            self._upsert(
-                "alert rule",
-                rule.title,
-                desired,
-                current,
-                lambda d=desired: self.api.alertingprovisioning.create_alertrule(d),
-                lambda d=desired: self.api.alertingprovisioning.update_alertrule(d["uid"], d),
-            )
+            self.alert_rule(rule)
+
+    def alert_rule(self, rule: AlertRule) -> None:
+        desired = api_rule(rule)
+        current = _get(lambda: self.api.alertingprovisioning.get_alertrule(rule.uid))
+        self._upsert(
+            "alert rule",
+            rule.title,
+            desired,
+            current,
+            lambda: self.api.alertingprovisioning.create_alertrule(desired),
+            lambda: self.api.alertingprovisioning.update_alertrule(desired["uid"], desired),
+        )
 
 
 def push(api: GrafanaApi, link: ClickHouseLink, dashboards: list[Dashboard]) -> list[Change]:

@@ -3,7 +3,9 @@ read-only as Grafana's own user is."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from clickhouse_connect.driver.client import Client
 
@@ -18,7 +20,7 @@ class PanelResult:
     panel: Panel
     sql: str  # as run
     columns: tuple[str, ...]
-    rows: list[tuple]
+    rows: list[Sequence[Any]]
     interval_s: int = 60  # of its time buckets, as $__interval_s was
 
 
@@ -37,7 +39,7 @@ def all_values(client: Client, dashboard: Dashboard) -> dict[str, list[str]]:
     }
 
 
-def run_sql(client: Client, sql: str) -> tuple[tuple[str, ...], list[tuple]]:
+def run_sql(client: Client, sql: str) -> tuple[tuple[str, ...], list[Sequence[Any]]]:
     result = client.query(sql, settings=READ_ONLY)
     # An empty result carries no column names; only then ask ClickHouse for them.
     return tuple(result.column_names) or columns_of(client, sql), list(result.result_rows)

@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from clickhouse_connect.driver.client import Client
 
-from pipeline.gaps import ACTIONS
+from pipeline.gaps import ACTIONS, NO_DIMENSION, NOT_COMPLAINT
 from pipeline.reports.window import EDGE_MINUTES, EDGE_SECONDS, HOURS, PRELUDE
 
-_SCOPE = "gap != 'not_complaint' AND ({store:String} = '' OR store_id = {store:String})"
+_IS_COMPLAINT = f"gap != '{NOT_COMPLAINT}'"
+_SCOPE = _IS_COMPLAINT + " AND ({store:String} = '' OR store_id = {store:String})"
 
 # Complaints per store, gap and dimension in [since, until), exact at any second.
 _COUNTS = f"""{PRELUDE}
@@ -23,16 +26,16 @@ FROM (
     SELECT store_id, gap, dimension, complaints
     FROM complaints_minute WHERE {EDGE_MINUTES} AND {_SCOPE}
     UNION ALL
-    SELECT store_id, gap, ifNull(dimension, 'none'), toUInt64(1)
+    SELECT store_id, gap, ifNull(dimension, '{NO_DIMENSION}'), toUInt64(1)
     FROM complaints WHERE {EDGE_SECONDS} AND {_SCOPE}
 )
 GROUP BY store_id, gap, dimension
 """
 
-_EXTENT = """
+_EXTENT = f"""
 SELECT min(ts), max(ts), count()
 FROM complaints
-WHERE ts >= {since:DateTime} AND ts < {until:DateTime} AND gap != 'not_complaint'
+WHERE ts >= {{since:DateTime}} AND ts < {{until:DateTime}} AND {_IS_COMPLAINT}
 """
 
 
@@ -73,7 +76,9 @@ def complaint_extent(
     return (first, last) if n else None
 
 
-def _counts(client: Client, since: datetime, until: datetime, store: str) -> list[tuple]:
+def _counts(
+    client: Client, since: datetime, until: datetime, store: str
+) -> Sequence[Sequence[Any]]:
     parameters = {"since": since, "until": until, "store": store}
     return client.query(_COUNTS, parameters=parameters).result_rows
 
@@ -97,7 +102,7 @@ def summarise(rows: list[tuple]) -> list[StoreGaps]:
     dims: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     for store, gap, dimension, first_half, n in rows:
         halves[store][gap][0 if first_half else 1] += int(n)
-        if dimension != "none":
+        if dimension != NO_DIMENSION:
             dims[store][dimension] += int(n)
     report = []
     for store in sorted(halves):

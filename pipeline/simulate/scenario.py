@@ -11,7 +11,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from pipeline.contracts import COMPLAINT_UPDATES, COMPLAINTS, DIMENSIONS, SATISFACTION_EVENTS
+from pipeline.contracts import COMPLAINT_UPDATES, COMPLAINTS, SATISFACTION_EVENTS
+from pipeline.gaps import DIMENSIONS, NOT_COMPLAINT
 from pipeline.simulate.texts import DECORATIONS, TEXTS
 
 CHANNELS = (("store", 0.45), ("app", 0.25), ("hotline", 0.2), ("web", 0.1))
@@ -39,7 +40,7 @@ class Scenario:
         self.rng = random.Random(seed)
         self.run_id = run_id or uuid.uuid4().hex[:8]
         self.invalid_share = invalid_share
-        gaps = [g for g in TEXTS if g != "not_complaint"]
+        gaps = [g for g in TEXTS if g != NOT_COMPLAINT]
         self.stores = [
             Store(
                 store_id=f"S{n:03d}",
@@ -141,7 +142,7 @@ class Scenario:
     def _complaint(self, store: Store, channel: str, ts: str, score: int) -> dict:
         gap = store.weak_gap if self.rng.random() < 0.5 else self.rng.choice(list(TEXTS))
         if score >= 4:
-            gap = "not_complaint"
+            gap = NOT_COMPLAINT
         order = f"{self.rng.randint(10**9, 10**10 - 1)}"
         text = self.rng.choice(TEXTS[gap]) + self.rng.choice(DECORATIONS).format(order=order)
         complaint = {

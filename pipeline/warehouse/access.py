@@ -6,7 +6,7 @@ import hashlib
 import re
 from pathlib import Path
 
-from pipeline.config import Settings
+from pipeline.config import Secret, Settings
 from pipeline.warehouse.migrate import Migration
 
 _IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
@@ -16,7 +16,8 @@ class AccessError(ValueError):
     pass
 
 
-def _sha256(password: str, variable: str) -> str:
+def _sha256(secret: Secret, variable: str) -> str:
+    password = secret.reveal()
     if len(password) < 12:
         raise AccessError(f"{variable} must be set to a password of at least 12 characters")
     return hashlib.sha256(password.encode()).hexdigest()

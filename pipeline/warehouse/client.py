@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import TypedDict
 from urllib.parse import urlsplit
 
 import clickhouse_connect
@@ -16,8 +17,16 @@ from clickhouse_connect.driver.client import Client
 
 from pipeline.warehouse.holder import PROXY_PATH, in_use, worker_holding
 
+
+class _ServerOptions(TypedDict):
+    compress: str
+    connect_timeout: int
+    send_receive_timeout: int
+    query_retries: int
+
+
 # Server mode: compress the wire, fail fast on a dead host, retry idempotent reads.
-_SERVER_OPTIONS = {
+_SERVER_OPTIONS: _ServerOptions = {
     "compress": "lz4",
     "connect_timeout": 10,
     "send_receive_timeout": 300,

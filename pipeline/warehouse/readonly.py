@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import pyarrow as pa
 from clickhouse_connect.driver.client import Client
@@ -39,11 +39,11 @@ def _run(fn: Callable[[], T]) -> T:
 
 
 def read(
-    client: Client, query: str, parameters: dict | None = None
-) -> tuple[list[str], list[tuple]]:
+    client: Client, query: str, parameters: dict[str, Any] | None = None
+) -> tuple[list[str], list[tuple[Any, ...]]]:
     result = _run(lambda: client.query(query, parameters=parameters, settings=READ_ONLY))
     return list(result.column_names), [tuple(r) for r in result.result_rows]
 
 
-def read_arrow(client: Client, query: str, parameters: dict | None = None) -> pa.Table:
+def read_arrow(client: Client, query: str, parameters: dict[str, Any] | None = None) -> pa.Table:
     return _run(lambda: client.query_arrow(query, parameters=parameters, settings=READ_ONLY))

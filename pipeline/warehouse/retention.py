@@ -27,11 +27,12 @@ def apply_retention(client: Client, raw_days: int, rollup_days: int) -> list[str
     """Set each table's TTL when it differs; return the tables changed."""
     if raw_days < 1 or rollup_days < 1:
         raise ValueError("retention must be at least 1 day")
-    engines = dict(
-        client.query(
+    engines: dict[str, str] = {
+        name: engine
+        for name, engine in client.query(
             "SELECT name, engine_full FROM system.tables WHERE database = currentDatabase()"
         ).result_rows
-    )
+    }
     changed = []
     for tables, days in ((RAW, raw_days), (ROLLUPS, rollup_days)):
         for table, age in tables.items():

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 from clickhouse_connect.driver.client import Client
 
@@ -23,7 +24,7 @@ LIMIT {limit:UInt32}
 LABEL_COLUMNS = ("label_id", "text", "gap", "dimension", "source")
 
 
-def waiting(client: Client, limit: int) -> list[dict]:
+def waiting(client: Client, limit: int) -> list[dict[str, Any]]:
     """Rows for labelers: the text, what the model said, and empty label fields to fill."""
     result = client.query(_WAITING, parameters={"limit": limit})
     return [

@@ -3,7 +3,9 @@ and the last few minutes for live views (the worker serves both at /stats/)."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from clickhouse_connect.driver.client import Client
 
@@ -90,7 +92,9 @@ QUERIES = {
 }
 
 
-def recent(client: Client, now: datetime | None = None, minutes: int = RECENT_MINUTES) -> dict:
+def recent(
+    client: Client, now: datetime | None = None, minutes: int = RECENT_MINUTES
+) -> dict[str, Any]:
     """The last `minutes` before `now`: what a live view shows."""
     end = now or datetime.now(UTC)
     parameters = {"since": end - timedelta(minutes=minutes), "now": end}
@@ -117,12 +121,12 @@ def recent(client: Client, now: datetime | None = None, minutes: int = RECENT_MI
     }
 
 
-def _iso(alert: dict) -> str:
+def _iso(alert: Mapping[str, Any]) -> str:
     opened: datetime = alert["opened_at"]
     return (opened if opened.tzinfo else opened.replace(tzinfo=UTC)).isoformat()
 
 
-def summary(client: Client, now: datetime | None = None) -> dict:
+def summary(client: Client, now: datetime | None = None) -> dict[str, Any]:
     counts = client.query(_COUNTS).named_results()
     return {
         "counts": next(iter(counts)),

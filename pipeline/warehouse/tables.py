@@ -4,13 +4,36 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Any, Protocol
 
 from pipeline.contracts import Complaint, ComplaintUpdate, DeadLetter, SatisfactionEvent
+from pipeline.contracts.complaint_update import update_key
 from pipeline.contracts.evolution import UnknownFields, extra_column
 
 # The message's schema_version and the unknown fields kept from it (migration 0009), the
 # first columns appended to the input tables.
 EVOLUTION = ("schema_version", "extra")
+
+# A row: one value per column, each of its own column's type.
+Row = Sequence[Any]
+
+
+class Classified(Protocol):
+    """What a complaint's row takes from its pipeline.classifier.Prediction (this layer does
+    not import the classifier)."""
+
+    @property
+    def gap(self) -> str: ...
+    @property
+    def gap_confidence(self) -> float: ...
+    @property
+    def dimension(self) -> str | None: ...
+    @property
+    def dimension_confidence(self) -> float: ...
+    @property
+    def model_version(self) -> str: ...
+    @property
+    def terms(self) -> Sequence[str]: ...
 
 
 @dataclass(frozen=True)
@@ -18,7 +41,7 @@ class Table:
     name: str
     columns: tuple[str, ...]
     # The row's identity; must match this table's materialized view into ingested_keys.
-    key: Callable[[Sequence[object]], str]
+    key: Callable[[Row], str]
     # Whether ingested_keys holds this table's keys (rows already there are skipped).
     keyed: bool = True
     # Columns added since, in the order they were added, always last in an agent's row: a
@@ -31,15 +54,15 @@ class Table:
         """The columns of a row as the agents build and write it."""
         return self.columns + self.appended
 
-    def position(self, row: Sequence[object]) -> tuple[int, int] | None:
+    def position(self, row: Row) -> tuple[int, int] | None:
         """Where the row's message sat (partition, offset), for tables that record it."""
         if "source_offset" not in self.columns:
             return None
         at = self.columns.index
-        return int(row[at("source_partition")]), int(row[at("source_offset")])  # type: ignore[call-overload]
+        return int(row[at("source_partition")]), int(row[at("source_offset")])
 
 
-def _first(row: Sequence[object]) -> str:
+def _first(row: Row) -> str:
     return str(row[0])
 
 
@@ -96,8 +119,7 @@ COMPLAINT_UPDATES = Table(
         "source_partition",
         "source_offset",
     ),
-    # Must match complaint_updates_keys_mv: complaint_id|status|epoch milliseconds.
-    lambda row: f"{row[0]}|{row[2]}|{int(row[1].timestamp() * 1000)}",  # type: ignore[attr-defined]
+    lambda row: update_key(str(row[0]), str(row[2]), row[1]),  # row[1] is the ts column
     appended=EVOLUTION,
 )
 DEAD_LETTERS = Table(
@@ -153,6 +175,15 @@ ALERTS = Table(
     keyed=False,  # the alert runner never writes an alert twice; the token covers retries
 )
 
+# A worker's lag per partition, written by its health timer every few seconds. Not through
+# a sink: a heartbeat row lost in a crash is replaced by the next one.
+PIPELINE_HEALTH = Table(
+    "pipeline_health",
+    ("ts", "worker", "topic", "partition", "end_offset", "written_offset", "lag", "in_flight"),
+    lambda row: f"{row[1]}:{row[2]}:{row[3]}:{row[0]}",
+    keyed=False,
+)
+
 TABLES = {
     t.name: t for t in (SATISFACTION_EVENTS, COMPLAINTS, COMPLAINT_UPDATES, DEAD_LETTERS, ALERTS)
 }
@@ -165,7 +196,7 @@ def columns_of(name: str) -> tuple[str, ...]:
 
 def satisfaction_row(
     event: SatisfactionEvent, partition: int, offset: int, unknown: UnknownFields = "keep"
-) -> tuple:
+) -> tuple[Any, ...]:
     """``unknown``: what becomes of the event's unknown fields (GAPWATCH_UNKNOWN_FIELDS)."""
     return (
         event.event_id,
@@ -186,12 +217,12 @@ def satisfaction_row(
 
 def complaint_row(
     complaint: Complaint,
-    prediction: object,
+    prediction: Classified,
     partition: int,
     offset: int,
     unknown: UnknownFields = "keep",
-) -> tuple:
-    p = prediction  # a pipeline.classifier.Prediction; typed loosely to keep layers apart
+) -> tuple[Any, ...]:
+    p = prediction
     return (
         complaint.complaint_id,
         complaint.ts,
@@ -202,11 +233,11 @@ def complaint_row(
         complaint.order_id,
         complaint.agent_id,
         p.gap,
-        p.gap_confidence,  # type: ignore[attr-defined]
+        p.gap_confidence,
         p.dimension,
         p.dimension_confidence,
         p.model_version,
-        list(p.terms),  # type: ignore[attr-defined]
+        list(p.terms),
         partition,
         offset,
         complaint.schema_version,
@@ -214,7 +245,7 @@ def complaint_row(
     )
 
 
-def dead_letter_row(letter: DeadLetter) -> tuple:
+def dead_letter_row(letter: DeadLetter) -> tuple[Any, ...]:
     return (
         letter.dead_letter_id,
         letter.source_topic,
@@ -235,7 +266,7 @@ def dead_letter_row(letter: DeadLetter) -> tuple:
 
 def complaint_update_row(
     update: ComplaintUpdate, partition: int, offset: int, unknown: UnknownFields = "keep"
-) -> tuple:
+) -> tuple[Any, ...]:
     return (
         update.complaint_id,
         update.ts,

@@ -23,7 +23,7 @@ import pytest
 from kafka import KafkaConsumer, KafkaProducer
 
 from pipeline.config import PROJECT_ROOT
-from pipeline.demo.processes import Children, free_port, wait_for_file
+from pipeline.processes import Children, free_port, wait_for_file
 from pipeline.warehouse import connect, migrate
 from tests.e2e.conftest import worker_process
 

@@ -14,7 +14,7 @@ import time
 import orjson
 import pytest
 
-from pipeline.demo.processes import free_port
+from pipeline.processes import free_port
 from pipeline.warehouse import connect
 from tests.e2e.conftest import worker_process
 

@@ -21,7 +21,7 @@ from kafka import KafkaConsumer, KafkaProducer
 from PIL import Image
 
 from pipeline.config import PROJECT_ROOT, Settings
-from pipeline.embedded import EmbeddedBroker
+from pipeline.embedded import FETCH_MAX_WAIT_MS, EmbeddedBroker
 from pipeline.panels import TimeRange, dashboards, expand, run_dashboard
 from pipeline.panels.alerting import RULES
 from pipeline.panels.html_report import write_report
@@ -129,7 +129,7 @@ def filled(tmp_path_factory: pytest.TempPathFactory, model_dir: Path) -> Iterato
         data_dir=tmp / "var",
         kafka_bootstrap=broker.bootstrap,
         kafka_declare_topics=False,
-        kafka_fetch_max_wait_ms=50,
+        kafka_fetch_max_wait_ms=FETCH_MAX_WAIT_MS,
         app_id=f"gapwatch-panels-{uuid.uuid4().hex[:6]}",
         alert_interval_seconds=1.0,
         alert_replay_days=30,

@@ -3,7 +3,7 @@ partition without a word, and a worker waiting for dropped messages would wait f
 
 import pytest
 
-from pipeline.bench.pipeline import fill
+from pipeline.bench.traffic import fill
 
 pytestmark = pytest.mark.integration
 

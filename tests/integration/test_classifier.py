@@ -139,30 +139,26 @@ def test_learning_curve_trains_on_growing_shares_and_is_repeatable(small_assets)
     assert again == curve
 
 
-def test_a_worker_switches_only_to_a_loadable_new_model(tmp_path, small_assets, settings):
+def test_a_worker_switches_only_to_a_loadable_new_model(tmp_path, small_assets):
     import asyncio
 
-    from pipeline.agents.app import Worker
-    from pipeline.classifier.artifact import save, stamp
-    from pipeline.warehouse import connect
+    from pipeline.classifier.artifact import save
+    from pipeline.classifier.live import LiveModel
 
-    settings = settings.with_(
-        assets_dir=small_assets, model_dir=tmp_path / "model", classifier_processes=0
-    )
-    first = load_or_build(settings.model_dir, small_assets)
-    client = connect(settings.clickhouse_dsn)
+    model_dir = tmp_path / "model"
+    live = LiveModel.start(model_dir, small_assets, processes=0)
+    first = live.model
     try:
-        worker = Worker(settings, client, first, stamp(settings.model_dir))
-        assert asyncio.run(worker.reload_classifier()) is False  # nothing new saved
-        (settings.model_dir / ARTIFACT).write_bytes(b"not a model")  # a broken copy
+        assert asyncio.run(live.reload()) is False  # nothing new saved
+        (model_dir / ARTIFACT).write_bytes(b"not a model")  # a broken copy
         with pytest.raises(KeyError):  # what joblib raises here; the worker's timer logs it
-            asyncio.run(worker.reload_classifier())
-        assert asyncio.run(worker.reload_classifier()) is False  # the same file: not retried
-        assert worker.classifier is first
+            asyncio.run(live.reload())
+        assert asyncio.run(live.reload()) is False  # the same file: not retried
+        assert live.model is first
         extra = [Labeled("碳积分这个东西到底谁需要啊", "gap1_knowledge", "empathy")]
-        save(train(small_assets, extra=extra), settings.model_dir)
-        assert asyncio.run(worker.reload_classifier()) is True
-        (prediction,) = asyncio.run(worker.classify(["退货太麻烦了"]))
-        assert prediction.model_version == worker.classifier.version != first.version
+        save(train(small_assets, extra=extra), model_dir)
+        assert asyncio.run(live.reload()) is True
+        (prediction,) = asyncio.run(live.classify(["退货太麻烦了"]))
+        assert prediction.model_version == live.version != first.version
     finally:
-        client.close()
+        live.close()

@@ -13,8 +13,8 @@ from kafka import KafkaConsumer, KafkaProducer, TopicPartition
 
 from pipeline.agents import prepare
 from pipeline.contracts import SATISFACTION_EVENTS
-from pipeline.demo.processes import free_port
 from pipeline.kafka.faust_internals import group_offsets, request_rejoin
+from pipeline.processes import free_port
 
 pytestmark = pytest.mark.integration
 

@@ -13,7 +13,7 @@ from kafka import KafkaConsumer, KafkaProducer, TopicPartition
 
 from pipeline.agents import prepare
 from pipeline.contracts import SATISFACTION_EVENTS
-from pipeline.demo.processes import free_port
+from pipeline.processes import free_port
 
 pytestmark = pytest.mark.integration
 

@@ -163,6 +163,7 @@ def test_the_worker_declares_its_topics_only_where_the_broker_allows(declare, mo
 
     from pipeline.agents import Worker, build_app
     from pipeline.classifier import load_or_build
+    from pipeline.classifier.live import LiveModel
 
     settings = Settings().with_(
         kafka_declare_topics=declare,
@@ -170,7 +171,10 @@ def test_the_worker_declares_its_topics_only_where_the_broker_allows(declare, mo
         kafka_replication=3,
         classifier_processes=0,  # only the topics are looked at
     )
-    worker = Worker(settings, client=None, classifier=load_or_build(model_dir, settings.assets_dir))
+    model = LiveModel(
+        load_or_build(model_dir, settings.assets_dir), model_dir, settings.assets_dir, 0
+    )
+    worker = Worker(settings, client=None, model=model)
     app = build_app(settings, worker)
     assert app.conf.topic_allow_declare is declare
     topics = {agent.channel.get_topic_name(): agent.channel for agent in app.agents.values()}

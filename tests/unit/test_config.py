@@ -51,3 +51,18 @@ def test_unknown_fields_takes_only_the_three_policies():
     assert Settings.from_env({"GAPWATCH_UNKNOWN_FIELDS": "reject"}).unknown_fields == "reject"
     with pytest.raises(ConfigError, match="GAPWATCH_UNKNOWN_FIELDS='drop' must be one of keep"):
         Settings.from_env({"GAPWATCH_UNKNOWN_FIELDS": "drop"})
+
+
+def test_secrets_never_print_and_reach_child_processes_whole():
+    from pipeline.config import Secret
+
+    config = Settings.from_env({"GAPWATCH_GRAFANA_TOKEN": "glsa_0123456789"}).with_(
+        kafka_sasl_password="pw-0123456789"
+    )
+    for secret in (config.grafana_token, config.kafka_sasl_password):
+        assert isinstance(secret, Secret)
+    shown = f"{config!r} {config} {config.grafana_token} {config.kafka_sasl_password!r}"
+    assert "glsa_0123456789" not in shown and "pw-0123456789" not in shown
+    assert config.grafana_token.reveal() == "glsa_0123456789"
+    assert Settings.from_env(config.env()) == config  # children get the values themselves
+    assert not Settings().alert_webhook_secret  # an unset secret is falsy

@@ -20,6 +20,7 @@ import random
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 from pipeline.classifier.tokenize import normalize
@@ -97,16 +98,17 @@ def domain_runs(lines: list[str], window: int = 75) -> list[str]:
         before, after = smooth[b - 1], smooth[b]
         lo, hi = max(1, b - window), min(len(lines) - 1, b + window)
 
-        best = max(
-            range(lo, hi + 1),
-            key=lambda split, lo=lo, hi=hi, before=before, after=after: (
-                sum(h == before for h in hits[lo:split])
-                + sum(h == after for h in hits[split : hi + 1])
-            ),
-        )
+        best = max(range(lo, hi + 1), key=partial(_agreement, hits, lo, hi, before, after))
         for i in range(lo, hi + 1):
             smooth[i] = before if i < best else after
     return smooth
+
+
+def _agreement(
+    hits: list[str | None], lo: int, hi: int, before: str, after: str, split: int
+) -> int:
+    """How many keyword hits in [lo, hi] a boundary at ``split`` agrees with."""
+    return sum(h == before for h in hits[lo:split]) + sum(h == after for h in hits[split : hi + 1])
 
 
 @dataclass(frozen=True)

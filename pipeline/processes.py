@@ -1,4 +1,5 @@
-"""Child processes of the demo: each a real `gapwatch` subcommand with its own log file."""
+"""Child processes: each a real `gapwatch` subcommand with its own log file, for the demo, the
+benchmarks and the tests alike."""
 
 from __future__ import annotations
 
