@@ -22,7 +22,7 @@ log = logging.getLogger(__name__)
 def reload_models(app: faust.App, worker: Worker) -> None:
     """Pick up what `gapwatch train` saves, so review labels reach running workers."""
 
-    @app.timer(interval=worker.settings.model_reload_seconds)
+    @app.timer(interval=worker.settings.classifier.reload_seconds)
     async def reload_model() -> None:
         try:
             await worker.model.reload()
