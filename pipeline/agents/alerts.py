@@ -31,34 +31,36 @@ def check_alerts(app: faust.App, worker: Worker, alerts: faust.TopicT) -> None:
     several workers never raise the same alert twice; deliver them from the outbox."""
     settings = worker.settings
     config = DetectorConfig(
-        open_evidence=settings.alert_evidence, min_ratings=settings.alert_min_ratings
+        open_evidence=settings.alerting.evidence, min_ratings=settings.alerting.min_ratings
     )
     sla = SlaTargets(
-        first_response=timedelta(minutes=settings.sla_first_response_minutes),
-        resolution=timedelta(hours=settings.sla_resolution_hours),
+        first_response=timedelta(minutes=settings.alerting.sla_first_response_minutes),
+        resolution=timedelta(hours=settings.alerting.sla_resolution_hours),
     )
     runner = AlertRunner(
         worker.client,
         config,
-        replay=timedelta(days=settings.alert_replay_days),
+        replay=timedelta(days=settings.alerting.replay_days),
         sla=sla,
         partitions=0,  # the topic's real count is set from the broker's metadata below
         fresh=timedelta(seconds=max(30.0, 3 * settings.health_interval_seconds)),
         sink=ClickHouseSink(worker.client, tables.ALERTS, worker.stopping, ledger=worker.ledger),
     )
     targets = [Target("topic", _topic_sender(alerts))]
-    if settings.alert_webhook_url:
+    if settings.alerting.webhook_url:
         targets.append(
             Target(
                 "webhook",
                 _webhook_sender(
-                    Webhook(settings.alert_webhook_url, settings.alert_webhook_secret.reveal())
+                    Webhook(
+                        settings.alerting.webhook_url, settings.alerting.webhook_secret.reveal()
+                    )
                 ),
             )
         )
     owner = TP(SATISFACTION_EVENTS, 0)
 
-    @app.timer(interval=settings.alert_interval_seconds)
+    @app.timer(interval=settings.alerting.interval_seconds)
     async def check_for_drops() -> None:
         if owner not in assigned(app):
             return

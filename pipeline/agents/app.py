@@ -26,19 +26,19 @@ __all__ = ["Worker", "build_app"]
 
 def build_app(settings: Settings, worker: Worker) -> faust.App:
     app = new_app(
-        settings.app_id,
-        settings.kafka_bootstrap,
-        settings.kafka_fetch_max_wait_ms,
-        topic_allow_declare=settings.kafka_declare_topics,
-        broker_session_timeout=settings.kafka_session_timeout,
-        broker_rebalance_timeout=settings.kafka_session_timeout,
-        broker_heartbeat_interval=min(3.0, settings.kafka_session_timeout / 3),
+        settings.kafka.app_id,
+        settings.kafka.bootstrap,
+        settings.kafka.fetch_max_wait_ms,
+        topic_allow_declare=settings.kafka.declare_topics,
+        broker_session_timeout=settings.kafka.session_timeout,
+        broker_rebalance_timeout=settings.kafka.session_timeout,
+        broker_heartbeat_interval=min(3.0, settings.kafka.session_timeout / 3),
         broker_credentials=faust_credentials(settings),
-        topic_partitions=settings.kafka_partitions,
-        topic_replication_factor=settings.kafka_replication,
+        topic_partitions=settings.kafka.partitions,
+        topic_replication_factor=settings.kafka.replication,
         web_enabled=True,
-        web_bind=settings.web_bind,
-        web_port=settings.web_port,
+        web_bind=settings.web.bind,
+        web_port=settings.web.port,
         datadir=str(settings.data_dir / "faust"),
     )
     # Declared (partitions, replication, retention) only where the broker allows it.
@@ -59,16 +59,16 @@ def build_app(settings: Settings, worker: Worker) -> faust.App:
             dead_letters,
         )
 
-    if settings.alerts_enabled:
+    if settings.alerting.enabled:
         check_alerts(app, worker, topic(ALERTS))
-    if settings.model_reload_seconds > 0:
+    if settings.classifier.reload_seconds > 0:
         reload_models(app, worker)
-    if settings.kafka_rejoin_seconds > 0:
-        app.add_dependency(GroupWatch(app, worker.stats, settings.kafka_rejoin_seconds))
+    if settings.kafka.rejoin_seconds > 0:
+        app.add_dependency(GroupWatch(app, worker.stats, settings.kafka.rejoin_seconds))
     follow_assignments(app, worker)
     report_health(app, worker)
 
-    if urlsplit(settings.clickhouse_dsn).scheme == "chdb":
+    if urlsplit(settings.warehouse.dsn).scheme == "chdb":
         # The chDB path is this process's alone: reads of other processes come through here.
         warehouse_proxy.register(app, worker.client, worker.in_io)
 

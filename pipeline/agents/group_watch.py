@@ -16,7 +16,7 @@ from faust.types import TP
 from mode import Service
 
 from pipeline.agents.stats import WorkerStats
-from pipeline.contracts import COMPLAINT_UPDATES, COMPLAINTS, DEAD_LETTERS, SATISFACTION_EVENTS
+from pipeline.contracts import DEAD_LETTERS, INPUT_TOPICS
 from pipeline.kafka.faust_internals import (
     group_offsets,
     partitions_of,
@@ -26,7 +26,7 @@ from pipeline.kafka.faust_internals import (
 from pipeline.kafka.watchdog import StallWatch
 
 log = logging.getLogger(__name__)
-TOPICS = (SATISFACTION_EVENTS, COMPLAINTS, COMPLAINT_UPDATES, DEAD_LETTERS)
+TOPICS = (*INPUT_TOPICS, DEAD_LETTERS)  # every topic a worker reads
 
 
 def assigned(app: faust.App) -> set[TP]:

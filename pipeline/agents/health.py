@@ -7,9 +7,7 @@ import socket
 from collections.abc import Mapping
 from datetime import datetime
 
-from pipeline.warehouse.tables import PIPELINE_HEALTH
-
-COLUMNS = PIPELINE_HEALTH.columns
+from pipeline.warehouse.tables import HealthRow
 
 
 def worker_name() -> str:
@@ -23,7 +21,7 @@ def health_rows(
     written: Mapping[tuple[str, int], int],
     positions: Mapping[tuple[str, int], int | None],
     in_flight: Mapping[tuple[str, int], int] | None = None,
-) -> list[tuple]:
+) -> list[HealthRow]:
     """One row per assigned partition. Lag counts from the next offset not yet written; a
     partition nothing has been written from yet counts from the consumer's fetch position
     (where the committed offset put it), so an idle partition shows 0, not its length.
@@ -36,15 +34,15 @@ def health_rows(
         start = done if done is not None else positions.get((topic, partition))
         lag = max(0, end - start) if start is not None else end
         rows.append(
-            (
-                now,
-                worker,
-                topic,
-                partition,
-                end,
-                -1 if done is None else done,
-                lag,
-                in_flight.get((topic, partition), 0),
+            HealthRow(
+                ts=now,
+                worker=worker,
+                topic=topic,
+                partition=partition,
+                end_offset=end,
+                written_offset=-1 if done is None else done,
+                lag=lag,
+                in_flight=in_flight.get((topic, partition), 0),
             )
         )
     return rows

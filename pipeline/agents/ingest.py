@@ -88,7 +88,9 @@ class Ingest:
                 position=sink.table.position,
                 cluster_id=worker.cluster_id,
             )
-            await consume(stream, lane, step, settings.batch_size, settings.batch_seconds)
+            await consume(
+                stream, lane, step, settings.warehouse.batch_size, settings.warehouse.batch_seconds
+            )
 
         app.agent(topic, name=self.name)(agent)
 

@@ -44,27 +44,29 @@ def check_port(host: str, port: int) -> None:
 def prepare(settings: Settings) -> tuple[Worker, faust.App]:
     """Each step says what it waits for, in the log: a demo and an operator can follow it."""
     settings.data_dir.mkdir(parents=True, exist_ok=True)  # Faust makes only the last level
-    check_port(settings.web_bind, settings.web_port)
-    log.info("starting: looking for Kafka at %s", settings.kafka_bootstrap)
+    check_port(settings.web.bind, settings.web.port)
+    log.info("starting: looking for Kafka at %s", settings.kafka.bootstrap)
     cluster = cluster_id(settings)  # and a clear error now if no broker answers
-    log.info("starting: opening the warehouse %s", redact(settings.clickhouse_dsn))
-    client = connect(settings.clickhouse_dsn, through_worker=False)
+    log.info("starting: opening the warehouse %s", redact(settings.warehouse.dsn))
+    client = connect(settings.warehouse.dsn, through_worker=False)
     log.info("starting: applying schema migrations")
     prepare_warehouse(client, settings)
     log.info(
         "starting: %s the classifier in %s",
         "loading"
-        if stamp(settings.model_dir) is not None
+        if stamp(settings.classifier.model_dir) is not None
         else "training (no model yet; this takes minutes)",
-        settings.model_dir,
+        settings.classifier.model_dir,
     )
-    model = LiveModel.start(settings.model_dir, settings.assets_dir, settings.classifier_processes)
+    model = LiveModel.start(
+        settings.classifier.model_dir, settings.classifier.assets_dir, settings.classifier.processes
+    )
     worker = Worker(settings, client, model, cluster_id=cluster)
     log.info(
         "worker ready: kafka=%s (cluster %s) clickhouse=%s model=%s",
-        settings.kafka_bootstrap,
+        settings.kafka.bootstrap,
         cluster,
-        redact(settings.clickhouse_dsn),
+        redact(settings.warehouse.dsn),
         model.version,
     )
     return worker, build_app(settings, worker)
@@ -74,12 +76,12 @@ def run_worker(settings: Settings) -> None:
     worker, app = prepare(settings)
     # On the embedded stack this process now holds the chDB path: other processes' reads
     # come through it (pipeline.agents.warehouse_proxy).
-    embedded = urlsplit(settings.clickhouse_dsn).scheme == "chdb"
+    embedded = urlsplit(settings.warehouse.dsn).scheme == "chdb"
     if embedded:
-        announce(chdb_path(settings.clickhouse_dsn), settings.web_bind, settings.web_port)
+        announce(chdb_path(settings.warehouse.dsn), settings.web.bind, settings.web.port)
     try:
         faust.Worker(app, loglevel=settings.log_level, quiet=True).execute_from_commandline()
     finally:
         if embedded:
-            withdraw(chdb_path(settings.clickhouse_dsn))
+            withdraw(chdb_path(settings.warehouse.dsn))
         worker.close()

@@ -22,7 +22,7 @@ log = logging.getLogger(__name__)
 def reload_models(app: faust.App, worker: Worker) -> None:
     """Pick up what `gapwatch train` saves, so review labels reach running workers."""
 
-    @app.timer(interval=worker.settings.model_reload_seconds)
+    @app.timer(interval=worker.settings.classifier.reload_seconds)
     async def reload_model() -> None:
         try:
             await worker.model.reload()
@@ -51,7 +51,6 @@ def follow_assignments(app: faust.App, worker: Worker) -> None:
 
 def report_health(app: faust.App, worker: Worker) -> None:
     """Write this worker's lag per assigned partition to pipeline_health, and to /stats/."""
-    lag_column = PIPELINE_HEALTH.columns.index("lag")
 
     @app.timer(interval=worker.settings.health_interval_seconds)
     async def record_lag() -> None:
@@ -82,8 +81,7 @@ def report_health(app: faust.App, worker: Worker) -> None:
             )
             lag: dict[str, int] = {}
             for row in rows:
-                topic = str(row[PIPELINE_HEALTH.columns.index("topic")])
-                lag[topic] = lag.get(topic, 0) + int(row[lag_column])
+                lag[row.topic] = lag.get(row.topic, 0) + row.lag
             worker.stats.lag, worker.stats.lag_at = lag, time.time()
         except Exception as exc:
             log.warning("could not record consumer lag: %s", exc)

@@ -8,7 +8,6 @@ import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from datetime import timedelta
 from typing import Any
 
 from clickhouse_connect.driver.client import Client
@@ -22,7 +21,6 @@ from pipeline.contracts import (
     COMPLAINTS,
     DEAD_LETTERS,
     SATISFACTION_EVENTS,
-    Limits,
 )
 from pipeline.sinks import ClickHouseSink, WriteLedger
 from pipeline.warehouse import tables
@@ -62,12 +60,7 @@ class Worker:
         self.cpu = ThreadPoolExecutor(max_workers=1, thread_name_prefix="cpu")
         # Next offset not yet written, per (topic, partition): the worker's side of its lag.
         self.written: dict[tuple[str, int], int] = {}
-        self.limits = Limits(
-            max_text_chars=settings.max_text_chars,
-            max_future=timedelta(seconds=settings.ts_max_future_seconds),
-            max_age=timedelta(days=settings.ts_max_age_days),
-            unknown_fields=settings.unknown_fields,
-        )
+        self.limits = settings.messages.limits()
 
     def sink(self, table: tables.Table, topic: str) -> ClickHouseSink:
         """A sink on this worker's ledger whose write errors count against ``topic``."""

@@ -65,31 +65,41 @@ class Window:
 
 
 @dataclass(frozen=True)
-class AlertEvent:
-    """An alert opening, or the same alert resolving (``resolved_at`` set)."""
+class ShareDrop:
+    """What a satisfaction-drop alert measured: the share of 4–5 scores and the mean score,
+    at the baseline and over the ratings behind the evidence."""
 
-    alert_id: str
-    scope: Scope
-    opened_at: datetime
-    resolved_at: datetime | None
     baseline_share: float
     current_share: float
     baseline_mean: float
     current_mean: float
     ratings: int  # behind the evidence when it opened
-    trigger: str  # "sustained" (small-shift CUSUM) or "sudden" (large-shift CUSUM)
+
+    @property
+    def drop(self) -> float:
+        return self.baseline_share - self.current_share
+
+
+@dataclass(frozen=True)
+class AlertEvent:
+    """An alert opening, or the same alert resolving (``resolved_at`` set): a satisfaction
+    drop (``measured`` set) or a complaint's missed service level (``complaint_id`` set)."""
+
+    alert_id: str
+    scope: Scope
+    opened_at: datetime
+    resolved_at: datetime | None
+    # "sustained" (small-shift CUSUM) or "sudden" (large-shift CUSUM); an SLA breach's kind
+    trigger: str
     window_start: datetime  # the span the evidence covers
     window_end: datetime
     kind: str = "satisfaction_drop"  # or sla_first_response, sla_resolution
+    measured: ShareDrop | None = None  # for satisfaction drops
     complaint_id: str = ""  # for SLA breaches
 
     @property
     def state(self) -> str:
         return "resolved" if self.resolved_at else "open"
-
-    @property
-    def drop(self) -> float:
-        return self.baseline_share - self.current_share
 
 
 @dataclass
@@ -197,14 +207,16 @@ class Detector:
             scope=w.scope,
             opened_at=end,
             resolved_at=None,
-            baseline_share=round(p0, 4),
-            current_share=round(top2 / n, 4),
-            baseline_mean=round(mean0, 3),
-            current_mean=round(score / n, 3),
-            ratings=n,
             trigger=trigger,
             window_start=start,
             window_end=end,
+            measured=ShareDrop(
+                baseline_share=round(p0, 4),
+                current_share=round(top2 / n, 4),
+                baseline_mean=round(mean0, 3),
+                current_mean=round(score / n, 3),
+                ratings=n,
+            ),
         )
         s.open, s.recovery = alert, 0.0
         return [alert]

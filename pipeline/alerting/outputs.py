@@ -9,12 +9,12 @@ import time
 import urllib.error
 import urllib.request
 from dataclasses import dataclass
-from typing import Any
 
 import orjson
 
 from pipeline.alerting.detector import AlertEvent
 from pipeline.alerting.explain import Explanation
+from pipeline.warehouse.tables import AlertRow
 
 log = logging.getLogger(__name__)
 
@@ -28,36 +28,37 @@ class AlertRecord:
     def state(self) -> str:
         return self.event.state
 
-    def row(self) -> tuple[Any, ...]:
-        e = self.event
-        return (
-            e.alert_id,
-            e.kind,
-            e.complaint_id,
-            e.scope.kind,
-            e.scope.store_id,
-            e.scope.channel,
-            e.opened_at,
-            e.resolved_at,
-            e.trigger,
-            e.baseline_share,
-            e.current_share,
-            round(e.drop, 4),
-            e.baseline_mean,
-            e.current_mean,
-            e.ratings,
-            e.window_start,
-            e.window_end,
-            self.why.gaps,
-            self.why.dimensions,
-            self.why.top_terms,
-            self.why.likely_cause,
-            2 if e.resolved_at else 1,
-            self.to_json().decode(),
+    def row(self) -> AlertRow:
+        e, m = self.event, self.event.measured
+        return AlertRow(
+            alert_id=e.alert_id,
+            kind=e.kind,
+            complaint_id=e.complaint_id,
+            scope=e.scope.kind,
+            store_id=e.scope.store_id,
+            channel=e.scope.channel,
+            opened_at=e.opened_at,
+            resolved_at=e.resolved_at,
+            trigger=e.trigger,
+            # The table's measure columns are not nullable: an SLA breach's stay at zero.
+            baseline=m.baseline_share if m else 0.0,
+            current=m.current_share if m else 0.0,
+            drop=round(m.drop, 4) if m else 0.0,
+            baseline_mean=m.baseline_mean if m else 0.0,
+            current_mean=m.current_mean if m else 0.0,
+            ratings=m.ratings if m else 0,
+            evidence_from=e.window_start,
+            evidence_to=e.window_end,
+            gaps=self.why.gaps,
+            dimensions=self.why.dimensions,
+            top_terms=self.why.top_terms,
+            likely_cause=self.why.likely_cause,
+            version=2 if e.resolved_at else 1,
+            payload=self.to_json().decode(),
         )
 
     def to_json(self) -> bytes:
-        e = self.event
+        e, m = self.event, self.event.measured
         return orjson.dumps(
             {
                 "alert_id": e.alert_id,
@@ -71,10 +72,10 @@ class AlertRecord:
                 "resolved_at": e.resolved_at,
                 "trigger": e.trigger,
                 "window": {"from": e.window_start, "to": e.window_end},
-                "baseline": {"top2_share": e.baseline_share, "mean_score": e.baseline_mean},
-                "current": {"top2_share": e.current_share, "mean_score": e.current_mean},
-                "drop": round(e.drop, 4),
-                "ratings": e.ratings,
+                "baseline": m and {"top2_share": m.baseline_share, "mean_score": m.baseline_mean},
+                "current": m and {"top2_share": m.current_share, "mean_score": m.current_mean},
+                "drop": m and round(m.drop, 4),
+                "ratings": m and m.ratings,
                 "complaints": {
                     "by_gap": self.why.gaps,
                     "by_dimension": self.why.dimensions,

@@ -205,7 +205,10 @@ class _Phases:
                             _IDLE,
                             self.scratch / f"{work}-{r}",
                             work=work,
-                            batch=(self.base.batch_size, self.base.batch_seconds),
+                            batch=(
+                                self.base.warehouse.batch_size,
+                                self.base.warehouse.batch_seconds,
+                            ),
                         )
                     )
                 )
@@ -254,7 +257,7 @@ class _Phases:
             )
         report.add_rounds(_RAW_CLASSIFY, classified, "docs/s")
         report.notes.append(
-            f"complaints: the worker classifies in {self.base.classifier_processes} child "
+            f"complaints: the worker classifies in {self.base.classifier.processes} child "
             "process(es) (GAPWATCH_CLASSIFIER_PROCESSES; 0 = in the worker process); raw "
             "classification runs in the benchmark's process"
         )
@@ -320,8 +323,8 @@ def run(
         # which are short and classify three times as fast as what customers write.
         phases.complaints(
             report,
-            load_or_build(settings.model_dir, settings.assets_dir),
-            texts_for(settings.assets_dir, complaints),
+            load_or_build(settings.classifier.model_dir, settings.classifier.assets_dir),
+            texts_for(settings.classifier.assets_dir, complaints),
             rounds,
         )
         phases.steady(report, rate, latency_seconds)

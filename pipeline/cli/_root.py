@@ -78,7 +78,7 @@ def with_warehouse(work: Callable[[Client], T], config: Settings | None = None) 
     from pipeline.warehouse import WarehouseError, connect
     from pipeline.warehouse.readonly import ReadOnlyError
 
-    dsn = (config or settings()).clickhouse_dsn
+    dsn = (config or settings()).warehouse.dsn
     try:
         with closing(connect(dsn)) as client:
             return work(client)

@@ -27,7 +27,7 @@ def evaluate_command(seed: int, days: int) -> None:
 
     config = settings()
     detector = DetectorConfig(
-        open_evidence=config.alert_evidence, min_ratings=config.alert_min_ratings
+        open_evidence=config.alerting.evidence, min_ratings=config.alerting.min_ratings
     )
     with rich_console().status("running scenarios through the detector…"):
         result = evaluate(seed=seed, days=days, config=detector)

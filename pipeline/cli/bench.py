@@ -151,8 +151,8 @@ def bench_classifier(docs: int, batch: int) -> None:
 
     config = settings()
     core = pin_to_one_core()
-    model = load_or_build(config.model_dir, config.assets_dir)
-    result = measure(model, texts_for(config.assets_dir, docs), batch)
+    model = load_or_build(config.classifier.model_dir, config.classifier.assets_dir)
+    result = measure(model, texts_for(config.classifier.assets_dir, docs), batch)
     click.echo(
         f"classifier {model.version} on core {core}: {result.docs:,} complaints "
         f"(mean {result.mean_chars:.0f} characters) in batches of {result.batch:,}: "

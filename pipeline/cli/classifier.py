@@ -32,10 +32,10 @@ def classify(file: IO[bytes]) -> None:
     from pipeline.classifier import load_or_build
 
     config = settings()
-    model = load_or_build(config.model_dir, config.assets_dir)
+    model = load_or_build(config.classifier.model_dir, config.classifier.assets_dir)
     out = sys.stdout.buffer
     for chunk in _chunks(file, BATCH):
-        parsed = [_parse(line, config.max_text_chars) for line in chunk]
+        parsed = [_parse(line, config.messages.max_text_chars) for line in chunk]
         texts = [text for _, text, error in parsed if error is None]
         predictions = iter(model.predict(texts))
         for item_id, _, error in parsed:
@@ -106,11 +106,11 @@ def train_command(without_reviews: bool) -> None:
     started = time.monotonic()
     click.echo(f"training on the corpus and {len(corrections)} review labels…", err=True)
     with training_bar(rich_console(stderr=True), "training") as progress:
-        model = train(config.assets_dir, [Labeled(*c) for c in corrections], progress)
-    save(model, config.model_dir)
+        model = train(config.classifier.assets_dir, [Labeled(*c) for c in corrections], progress)
+    save(model, config.classifier.model_dir)
     click.echo(
         f"model {model.version}: {model.texts} texts, {time.monotonic() - started:.0f} s, "
-        f"saved in {config.model_dir}"
+        f"saved in {config.classifier.model_dir}"
     )
 
 
@@ -158,13 +158,13 @@ def evaluate_command(out: Path | None, reviewed: int) -> None:
     with Progress(transient=True, console=console) as progress:
         task = progress.add_task("scoring", total=None)
         result = assess(
-            config.model_dir,
-            config.assets_dir,
+            config.classifier.model_dir,
+            config.classifier.assets_dir,
             reviewed,
             lambda step: progress.update(task, description=step),
         )
     if not result.reports:
-        raise click.ClickException(f"no evaluation sets in {config.assets_dir / 'eval'}")
+        raise click.ClickException(f"no evaluation sets in {config.classifier.assets_dir / 'eval'}")
     for name, dropped in result.dropped.items():
         console.print(f"{name}: {dropped} texts also in the corpus, not counted")
     for report in result.reports:
@@ -176,7 +176,7 @@ def evaluate_command(out: Path | None, reviewed: int) -> None:
             f"with {gain.reviewed} reviewed (least confident first), {gain.after_random:.3f} "
             f"with {gain.reviewed} random; {gain.held_out} texts scored"
         )
-    for path in write(out or config.assets_dir, result):
+    for path in write(out or config.classifier.assets_dir, result):
         console.print(f"wrote {path}")
 
 
@@ -226,7 +226,9 @@ def learning_curve_command(out: Path | None, draws: int, target: float) -> None:
     with Progress(transient=True) as progress:
         task = progress.add_task("training", total=None)
         for curve in real_source_curves(
-            config.assets_dir, draws, lambda step: progress.update(task, description=step)
+            config.classifier.assets_dir,
+            draws,
+            lambda step: progress.update(task, description=step),
         ):
             curves.append(curve)
             for point in curve.points:
@@ -238,9 +240,10 @@ def learning_curve_command(out: Path | None, draws: int, target: float) -> None:
             )
     if not curves:
         raise click.ClickException(
-            f"no real-text source has both corpus and evaluation texts in {config.assets_dir}"
+            "no real-text source has both corpus and evaluation texts in "
+            f"{config.classifier.assets_dir}"
         )
-    for written in write(out or config.assets_dir, curves, target):
+    for written in write(out or config.classifier.assets_dir, curves, target):
         click.echo(f"wrote {written}")
 
 

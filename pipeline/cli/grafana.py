@@ -19,7 +19,7 @@ def generate(check: bool) -> None:
     from pipeline.panels import stale, write
 
     config = settings()
-    infra, timezone = config.infra_dir, config.timezone
+    infra, timezone = config.infra_dir, config.web.timezone
     if check:
         old = stale(infra, timezone)
         for path in old:
@@ -79,7 +79,7 @@ def push(
     from pipeline.terminal import table
 
     config = settings()
-    if not config.grafana_token:
+    if not config.web.grafana_token:
         raise click.UsageError("set GAPWATCH_GRAFANA_TOKEN to a Grafana service-account token")
     link = ClickHouseLink(
         clickhouse_host,
@@ -87,11 +87,11 @@ def push(
         clickhouse_protocol,
         database,
         username,
-        config.ch_grafana_password.reveal(),
+        config.warehouse.grafana_password.reveal(),
     )
-    api = GrafanaApi.from_url(url, credential=config.grafana_token.reveal(), timeout=10.0)
+    api = GrafanaApi.from_url(url, credential=config.web.grafana_token.reveal(), timeout=10.0)
     try:
-        changes = push(api, link, dashboards(config.infra_dir, config.timezone))
+        changes = push(api, link, dashboards(config.infra_dir, config.web.timezone))
     except GrafanaException as exc:
         raise click.ClickException(f"Grafana at {url} refused: {exc.message}") from None
     except OSError as exc:

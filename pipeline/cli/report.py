@@ -50,18 +50,19 @@ def report(ctx: click.Context, since_: str | None, until_: str | None, out: Path
 
     config = settings()
     now = datetime.now(UTC).replace(microsecond=0)
-    asked = moments(since_, until_, config.zone, now)
+    asked = moments(since_, until_, config.web.zone, now)
 
     def write(client: Client) -> tuple[datetime, datetime, int]:
         since, until = fitted_range(client, *asked, now)
-        with_data = write_report(client, config.infra_dir, since, until, out, config.timezone)
+        with_data = write_report(client, config.infra_dir, since, until, out, config.web.timezone)
         return since, until, with_data
 
     since, until, with_data = with_warehouse(write, config)
+    zone = config.web.zone
     click.echo(
         f"wrote {out} ({with_data} panels with data) for "
-        f"{local(since, config.zone):%Y-%m-%d %H:%M} – {local(until, config.zone):%Y-%m-%d %H:%M} "
-        f"{config.timezone}"
+        f"{local(since, zone):%Y-%m-%d %H:%M} – {local(until, zone):%Y-%m-%d %H:%M} "
+        f"{config.web.timezone}"
     )
 
 
@@ -79,7 +80,7 @@ def gaps(store: str, since: str | None, until: str | None) -> None:
 
     config = settings()
     now = datetime.now(UTC).replace(microsecond=0)
-    start, end = moments(since, until, config.zone, now)
+    start, end = moments(since, until, config.web.zone, now)
 
     def run(client: Client) -> tuple[datetime, datetime, list[StoreGaps]]:
         lo, hi = start or now - timedelta(days=90), end or now + timedelta(seconds=1)
@@ -91,7 +92,7 @@ def gaps(store: str, since: str | None, until: str | None) -> None:
 
     lo, hi, stores = with_warehouse(run, config)
     console = Console()
-    console.print(_header(lo, middle_of(lo, hi), hi, config.zone))
+    console.print(_header(lo, middle_of(lo, hi), hi, config.web.zone))
     if not stores:
         console.print("No complaints in this period.")
         return

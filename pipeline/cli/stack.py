@@ -78,7 +78,7 @@ def simulate(
     from pipeline.simulate import Scenario, produce
 
     config = settings()
-    target = bootstrap or config.kafka_bootstrap
+    target = bootstrap or config.kafka.bootstrap
     scenario = Scenario(seed=seed, stores=stores, run_id=run_id, invalid_share=invalid_share)
     stop = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):

@@ -23,7 +23,7 @@ def migrate() -> None:
 
     config = settings()
     report = with_warehouse(lambda client: prepare_warehouse(client, config), config)
-    click.echo(f"warehouse {redact(config.clickhouse_dsn)}")
+    click.echo(f"warehouse {redact(config.warehouse.dsn)}")
     for migration in report.migrations:
         click.echo(f"  applied {migration.version:04d}_{migration.name}")
     if not report.migrations:
@@ -43,7 +43,7 @@ def access(dry_run: bool, database: str | None) -> None:
     from pipeline.warehouse.access import AccessError, access_statements
 
     config = settings()
-    parts = urlsplit(config.clickhouse_dsn)
+    parts = urlsplit(config.warehouse.dsn)
     if parts.scheme == "chdb" and not dry_run:
         raise click.UsageError("chDB has no access control: roles and users are for server mode")
     if database is None:
@@ -57,7 +57,7 @@ def access(dry_run: bool, database: str | None) -> None:
             click.echo(_mask(statement) + ";")
         return
     try:
-        with closing(connect(config.clickhouse_dsn)) as client:
+        with closing(connect(config.warehouse.dsn)) as client:
             for statement in statements:
                 client.command(statement)
     except WarehouseError as exc:

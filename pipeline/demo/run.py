@@ -66,7 +66,7 @@ def run_demo(settings: Settings, seconds: float, rate: float, stores: int) -> in
                 console.print(f"broker at {bootstrap}; worker starting (logs in {demo_dir})")
                 _wait_ready(console, children, port)
                 children.start("simulate", _simulate_args(seconds, rate, stores), env)
-                produced = _watch(console, children, port, seconds, settings.zone)
+                produced = _watch(console, children, port, seconds, settings.web.zone)
             except KeyboardInterrupt:
                 produced = _wind_down(console, children, port)
             code = children.stop("worker")
@@ -96,14 +96,14 @@ def _ensure_model(console: Console, settings: Settings) -> None:
     from pipeline.classifier.artifact import ARTIFACT
     from pipeline.terminal import training_bar
 
-    if (settings.model_dir / ARTIFACT).exists():
+    if (settings.classifier.model_dir / ARTIFACT).exists():
         return
     console.print(
-        f"no trained classifier in {settings.model_dir} yet: training it once from "
-        f"{settings.assets_dir / 'corpus'} (kept for every later run)"
+        f"no trained classifier in {settings.classifier.model_dir} yet: training it once from "
+        f"{settings.classifier.assets_dir / 'corpus'} (kept for every later run)"
     )
     with training_bar(console, "training the classifier") as progress:
-        load_or_build(settings.model_dir, settings.assets_dir, progress)
+        load_or_build(settings.classifier.model_dir, settings.classifier.assets_dir, progress)
 
 
 def _wait_ready(console: Console, children: Children, port: int, stall: float = 300.0) -> None:
@@ -194,16 +194,16 @@ def _watch(
 
 def _final_summary(console: Console, settings: Settings, produced: dict[str, int]) -> int:
     report = settings.data_dir / "demo" / "report.html"
-    with closing(connect(settings.clickhouse_dsn)) as client:
+    with closing(connect(settings.warehouse.dsn)) as client:
         result = summary(client)
         now = datetime.now(UTC).replace(microsecond=0)
         since, until = fitted_range(client, None, None, now)
         with_data = write_report(
-            client, settings.infra_dir, since, until, report, settings.timezone
+            client, settings.infra_dir, since, until, report, settings.web.timezone
         )
     counts = result["counts"]
     console.rule("Summary from ClickHouse")
-    console.print(f"warehouse: {redact(settings.clickhouse_dsn)}")
+    console.print(f"warehouse: {redact(settings.warehouse.dsn)}")
     console.print(f"produced this run: {produced}")
     console.print(table(list(counts), [list(counts.values())], title="Rows in the warehouse"))
     console.print(satisfaction_table(result["by_store"]))

@@ -16,7 +16,7 @@ from pipeline.contracts.topics import ALERTS
 log = logging.getLogger(__name__)
 
 # The broker holds a fetch that finds an idle partition for the whole wait, so workers on it
-# keep the wait short (the worker's default, Settings.kafka_fetch_max_wait_ms, is 500).
+# keep the wait short (the worker's default, GAPWATCH_KAFKA_FETCH_MAX_WAIT_MS, is 500).
 FETCH_MAX_WAIT_MS = 50
 
 

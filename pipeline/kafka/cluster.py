@@ -16,13 +16,13 @@ def cluster_id(settings: Settings, timeout: float | None = None) -> str:
     from confluent_kafka import KafkaException
     from confluent_kafka.admin import AdminClient
 
-    timeout = settings.kafka_connect_timeout if timeout is None else timeout
+    timeout = settings.kafka.connect_timeout if timeout is None else timeout
     admin = AdminClient({**confluent_config(settings), "log_level": 0})
     try:
         metadata = admin.list_topics(timeout=timeout)
     except KafkaException as exc:
         raise BrokerUnreachable(
-            f"no Kafka broker answered at {settings.kafka_bootstrap} within {timeout:.0f}s "
+            f"no Kafka broker answered at {settings.kafka.bootstrap} within {timeout:.0f}s "
             f"({exc.args[0].str() if exc.args else exc}); start one (gapwatch broker) or set "
             "GAPWATCH_KAFKA_BOOTSTRAP"
         ) from None

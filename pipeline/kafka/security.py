@@ -13,12 +13,12 @@ MECHANISMS = ("PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512")
 
 
 def _check(settings: Settings) -> str:
-    protocol = settings.kafka_security_protocol.upper()
+    protocol = settings.kafka.security_protocol.upper()
     if protocol not in PROTOCOLS:
         raise ConfigError(f"GAPWATCH_KAFKA_SECURITY_PROTOCOL must be one of {', '.join(PROTOCOLS)}")
-    if protocol.startswith("SASL") and settings.kafka_sasl_mechanism.upper() not in MECHANISMS:
+    if protocol.startswith("SASL") and settings.kafka.sasl_mechanism.upper() not in MECHANISMS:
         raise ConfigError(f"GAPWATCH_KAFKA_SASL_MECHANISM must be one of {', '.join(MECHANISMS)}")
-    if protocol.startswith("SASL") and not settings.kafka_sasl_username:
+    if protocol.startswith("SASL") and not settings.kafka.sasl_username:
         raise ConfigError(
             "SASL needs GAPWATCH_KAFKA_SASL_USERNAME and GAPWATCH_KAFKA_SASL_PASSWORD"
         )
@@ -26,7 +26,7 @@ def _check(settings: Settings) -> str:
 
 
 def _ssl_context(settings: Settings) -> ssl.SSLContext:
-    return ssl.create_default_context(cafile=settings.kafka_ssl_cafile or None)
+    return ssl.create_default_context(cafile=settings.kafka.ssl_cafile or None)
 
 
 def faust_credentials(settings: Settings) -> faust.types.auth.CredentialsT | None:
@@ -36,9 +36,9 @@ def faust_credentials(settings: Settings) -> faust.types.auth.CredentialsT | Non
     if protocol == "SSL":
         return faust.SSLCredentials(_ssl_context(settings))
     return faust.SASLCredentials(
-        username=settings.kafka_sasl_username,
-        password=settings.kafka_sasl_password.reveal(),
-        mechanism=settings.kafka_sasl_mechanism.upper(),
+        username=settings.kafka.sasl_username,
+        password=settings.kafka.sasl_password.reveal(),
+        mechanism=settings.kafka.sasl_mechanism.upper(),
         ssl_context=_ssl_context(settings) if protocol == "SASL_SSL" else None,
     )
 
@@ -50,24 +50,24 @@ def kafka_python_config(settings: Settings) -> dict[str, object]:
         config["ssl_context"] = _ssl_context(settings)
     if protocol.startswith("SASL"):
         config.update(
-            sasl_mechanism=settings.kafka_sasl_mechanism.upper(),
-            sasl_plain_username=settings.kafka_sasl_username,
-            sasl_plain_password=settings.kafka_sasl_password.reveal(),
+            sasl_mechanism=settings.kafka.sasl_mechanism.upper(),
+            sasl_plain_username=settings.kafka.sasl_username,
+            sasl_plain_password=settings.kafka.sasl_password.reveal(),
         )
     return config
 
 
 def confluent_config(settings: Settings) -> dict[str, str]:
     protocol = _check(settings)
-    config = {"bootstrap.servers": settings.kafka_bootstrap, "security.protocol": protocol}
-    if protocol in ("SSL", "SASL_SSL") and settings.kafka_ssl_cafile:
-        config["ssl.ca.location"] = settings.kafka_ssl_cafile
+    config = {"bootstrap.servers": settings.kafka.bootstrap, "security.protocol": protocol}
+    if protocol in ("SSL", "SASL_SSL") and settings.kafka.ssl_cafile:
+        config["ssl.ca.location"] = settings.kafka.ssl_cafile
     if protocol.startswith("SASL"):
         config.update(
             {
-                "sasl.mechanism": settings.kafka_sasl_mechanism.upper(),
-                "sasl.username": settings.kafka_sasl_username,
-                "sasl.password": settings.kafka_sasl_password.reveal(),
+                "sasl.mechanism": settings.kafka.sasl_mechanism.upper(),
+                "sasl.username": settings.kafka.sasl_username,
+                "sasl.password": settings.kafka.sasl_password.reveal(),
             }
         )
     return config

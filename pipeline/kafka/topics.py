@@ -27,8 +27,8 @@ def topic_specs(settings: Settings) -> dict[str, TopicSpec]:
     return {
         t["name"]: TopicSpec(
             t["name"],
-            settings.kafka_partitions,
-            settings.kafka_replication,
+            settings.kafka.partitions,
+            settings.kafka.replication,
             timedelta(hours=t["retention_hours"]),
         )
         for t in data["topics"]
@@ -67,7 +67,7 @@ def create_topics(settings: Settings, timeout: float = 30.0) -> dict[str, str]:
             outcome[name] = "exists"
         except TimeoutError:
             raise TopicsError(
-                f"the broker at {settings.kafka_bootstrap} did not create topic {name} within "
+                f"the broker at {settings.kafka.bootstrap} did not create topic {name} within "
                 f"{timeout:.0f}s"
             ) from None
     return outcome

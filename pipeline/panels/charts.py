@@ -4,8 +4,9 @@ report range in the users' time zone."""
 
 from __future__ import annotations
 
+import math
 from collections import defaultdict
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import SupportsFloat
 from zoneinfo import ZoneInfo
 
@@ -108,6 +109,13 @@ def _barchart(fig: go.Figure, result: PanelResult) -> float:
     return max((abs(y) for ys in bars for y in ys), default=0.0)
 
 
+def bars_end(until: datetime, interval_s: int) -> datetime:
+    """Where a bar axis ends: at the end of the interval holding ``until``, so the bar of
+    the interval still running is drawn whole, not clipped to a sliver at the edge."""
+    end = math.ceil(until.timestamp() / interval_s) * interval_s
+    return datetime.fromtimestamp(end, until.tzinfo or UTC)
+
+
 def figure(result: PanelResult, window: TimeRange, zone: ZoneInfo) -> go.Figure:
     """A time series or bar panel as a figure; time runs over the window in `zone` (the
     page's header names it)."""
@@ -115,9 +123,10 @@ def figure(result: PanelResult, window: TimeRange, zone: ZoneInfo) -> go.Figure:
     fig = go.Figure()
     if panel.kind == "timeseries":
         largest = _timeseries(fig, result, zone, result.interval_s)
+        until = bars_end(window.until, result.interval_s) if panel.bars else window.until
         fig.update_xaxes(
             type="date",
-            range=[local(window.since, zone), local(window.until, zone)],
+            range=[local(window.since, zone), local(until, zone)],
             autorange=False,
         )
     elif panel.kind == "barchart":

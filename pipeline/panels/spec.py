@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from dataclasses import field as dataclass_field
 from typing import Literal
 
-from pipeline.config import Settings
+from pipeline.config import WebSettings
 from pipeline.panels.fields import Kind as FieldKind
 from pipeline.panels.fields import field
 
@@ -21,7 +21,7 @@ Kind = Literal["timeseries", "stat", "barchart", "table"]
 # Grafana's own colour names, from the lowest value up.
 Thresholds = tuple[tuple[float | None, str], ...]
 
-DEFAULT_TIMEZONE = Settings.timezone
+DEFAULT_TIMEZONE = WebSettings.timezone
 _VARIABLE = re.compile(r"\$\{(\w+)(?::\w+)?\}")
 
 

@@ -54,11 +54,18 @@ def encode(rows: Sequence[Sequence[object]]) -> tuple[list[bytes], list[Refused]
     lines, refused = [], []
     for i, row in enumerate(rows):
         try:
-            lines.append(orjson.dumps(row, option=orjson.OPT_NAIVE_UTC))
+            lines.append(orjson.dumps(row, default=_as_array, option=orjson.OPT_NAIVE_UTC))
         except (TypeError, orjson.JSONEncodeError) as exc:
             lines.append(b"")
             refused.append(Refused(i, classify(TypeError(f"row cannot be encoded: {exc}"))))
     return lines, refused
+
+
+def _as_array(value: object) -> list[object]:
+    """Rows are NamedTuples (pipeline.warehouse.tables), which orjson does not take as arrays."""
+    if isinstance(value, tuple):
+        return list(value)
+    raise TypeError(f"{type(value).__name__} is not JSON serializable")
 
 
 def token_for(table: str, keys: Sequence[str]) -> str:

@@ -29,9 +29,13 @@ def access_statements(settings: Settings, database: str) -> list[str]:
         raise AccessError(f"database name {database!r} is not a plain identifier")
     values = {
         "database": database,
-        "writer_sha256": _sha256(settings.ch_writer_password, "GAPWATCH_CH_WRITER_PASSWORD"),
-        "analyst_sha256": _sha256(settings.ch_analyst_password, "GAPWATCH_CH_ANALYST_PASSWORD"),
-        "grafana_sha256": _sha256(settings.ch_grafana_password, "GAPWATCH_CH_GRAFANA_PASSWORD"),
+        "writer_sha256": _sha256(settings.warehouse.writer_password, "GAPWATCH_CH_WRITER_PASSWORD"),
+        "analyst_sha256": _sha256(
+            settings.warehouse.analyst_password, "GAPWATCH_CH_ANALYST_PASSWORD"
+        ),
+        "grafana_sha256": _sha256(
+            settings.warehouse.grafana_password, "GAPWATCH_CH_GRAFANA_PASSWORD"
+        ),
     }
     folder: Path = settings.infra_dir / "clickhouse" / "access"
     statements = []

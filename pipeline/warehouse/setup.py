@@ -22,9 +22,13 @@ class SetupReport:
 
 def prepare_warehouse(client: Client, settings: Settings) -> SetupReport:
     applied = migrate(client, settings.infra_dir / "clickhouse" / "migrations")
-    changed = apply_retention(client, settings.raw_retention_days, settings.rollup_retention_days)
-    threshold_changed = set_review_threshold(client, settings.review_threshold)
-    return SetupReport(applied, changed, settings.review_threshold if threshold_changed else None)
+    changed = apply_retention(
+        client, settings.warehouse.raw_retention_days, settings.warehouse.rollup_retention_days
+    )
+    threshold_changed = set_review_threshold(client, settings.classifier.review_threshold)
+    return SetupReport(
+        applied, changed, settings.classifier.review_threshold if threshold_changed else None
+    )
 
 
 def set_review_threshold(client: Client, threshold: float) -> bool:

@@ -75,7 +75,7 @@ def test_a_drop_in_the_stream_is_published_as_an_explained_alert(
     assert opened["baseline"]["top2_share"] == pytest.approx(0.8, abs=0.02)
     assert opened["complaints"]["by_gap"], opened
     assert opened["likely_cause"]
-    client = connect(config.clickhouse_dsn)
+    client = connect(config.warehouse.dsn)
     try:
         ids = {row[0] for row in client.query("SELECT alert_id FROM alerts FINAL").result_rows}
     finally:

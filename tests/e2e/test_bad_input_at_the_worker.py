@@ -73,7 +73,7 @@ def test_ten_thousand_hostile_messages(settings_, broker, produce, tmp_path):
         assert worker.stop() == 0
         assert "Traceback" not in worker.log()
 
-    client = connect(settings_.clickhouse_dsn)
+    client = connect(settings_.warehouse.dsn)
     try:
         q = lambda sql: client.query(sql).result_rows[0][0]  # noqa: E731
         assert q("SELECT count() FROM dead_letters") == invalid

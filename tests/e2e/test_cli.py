@@ -21,7 +21,7 @@ pytestmark = pytest.mark.e2e
 
 @pytest.fixture
 def seeded_env(settings):
-    client = connect(settings.clickhouse_dsn)
+    client = connect(settings.warehouse.dsn)
     migrate(client, PROJECT_ROOT / "infra" / "clickhouse" / "migrations")
     client.command(
         "INSERT INTO dead_letters (source_topic, partition, offset, reason, value, "
@@ -97,7 +97,7 @@ def test_demo_runs_the_whole_stack_and_ends_with_results(settings, tmp_path):
     ).groups()
     span = datetime.fromisoformat(until) - datetime.fromisoformat(since)
     assert timedelta(minutes=5) <= span <= timedelta(minutes=10), (since, until)
-    client = connect(settings.clickhouse_dsn)
+    client = connect(settings.warehouse.dsn)
     try:
         events, stores = client.query(
             "SELECT count(), uniqExact(store_id) FROM satisfaction_events"
@@ -111,7 +111,7 @@ def test_demo_runs_the_whole_stack_and_ends_with_results(settings, tmp_path):
 def library_env(settings):
     from tests.integration.seed import seed
 
-    client = connect(settings.clickhouse_dsn)
+    client = connect(settings.warehouse.dsn)
     migrate(client, PROJECT_ROOT / "infra" / "clickhouse" / "migrations")
     seed(client)
     client.close()
@@ -333,7 +333,7 @@ def _complaints_between(
 
 
 def test_report_gaps_counts_a_window_off_the_hour_and_shows_the_trend(settings):
-    client = connect(settings.clickhouse_dsn)
+    client = connect(settings.warehouse.dsn)
     migrate(client, PROJECT_ROOT / "infra" / "clickhouse" / "migrations")
     # 21:50–22:20 in Shanghai is 13:50–14:20 UTC: a complaint every 7 seconds.
     start = datetime(2026, 11, 20, 13, 50, tzinfo=UTC)
@@ -377,7 +377,7 @@ def test_report_gaps_counts_a_window_off_the_hour_and_shows_the_trend(settings):
 
 
 def test_report_defaults_to_the_data_and_the_configured_time_zone(settings, tmp_path):
-    client = connect(settings.clickhouse_dsn)
+    client = connect(settings.warehouse.dsn)
     migrate(client, PROJECT_ROOT / "infra" / "clickhouse" / "migrations")
     burst = datetime.now(UTC).replace(second=0, microsecond=0) - timedelta(hours=2)
     _complaints_between(client, burst, burst + timedelta(minutes=4), timedelta(seconds=10))

@@ -230,7 +230,7 @@ def slow_down_inserts(dsn: str) -> None:
 
 def test_twenty_kills_and_a_new_broker_lose_and_double_nothing(settings, tmp_path, capsys):
     rng = random.Random(18)
-    slow_down_inserts(settings.clickhouse_dsn)
+    slow_down_inserts(settings.warehouse.dsn)
     hook = Webhook()
     repaired: list = []
     watches: list[TopicWatch] = []
@@ -313,7 +313,7 @@ def test_twenty_kills_and_a_new_broker_lose_and_double_nothing(settings, tmp_pat
     watches[-1].stop()
     hook.stop()
 
-    client = connect(settings.clickhouse_dsn)
+    client = connect(settings.warehouse.dsn)
     try:
         q = lambda sql: client.query(sql).result_rows  # noqa: E731
         assert q("SELECT count(), uniqExact(event_id) FROM satisfaction_events") == [

@@ -64,7 +64,7 @@ def test_replay_after_a_fix_counts_each_message_once(settings, broker, produce, 
     # The malformed one cannot be fixed: replayed, it fails again, as one new dead letter
     # that names the one it replays, however often the replay is sent (a crash between
     # sending and recording sends it again).
-    client = connect(fixed.clickhouse_dsn)
+    client = connect(fixed.warehouse.dsn)
     try:
         [bad] = replayable(client, "JSON", datetime(2000, 1, 1, tzinfo=UTC), 10)
     finally:
@@ -76,7 +76,7 @@ def test_replay_after_a_fix_counts_each_message_once(settings, broker, produce, 
         w.wait_until(lambda _t: counts(w).get("dead_letters") == 7)
         assert w.stop() == 0
 
-    client = connect(fixed.clickhouse_dsn)
+    client = connect(fixed.warehouse.dsn)
     try:
         q = lambda sql: client.query(sql).result_rows  # noqa: E731
         assert q("SELECT count(), uniqExact(complaint_id) FROM complaints") == [(5, 5)]

@@ -62,7 +62,7 @@ def test_no_broker_is_one_line_for_simulate_worker_and_topics(env):
 
 def test_a_taken_port_and_a_taken_chdb_path_are_one_line(env, broker, settings):
     with socket.socket() as sock:
-        sock.bind((settings.web_bind, 0))
+        sock.bind((settings.web.bind, 0))
         sock.listen()
         port = sock.getsockname()[1]
         run = gapwatch(
@@ -77,7 +77,7 @@ def test_a_taken_port_and_a_taken_chdb_path_are_one_line(env, broker, settings):
             sys.executable,
             "-c",
             "import sys, time; from pipeline.warehouse import connect; "
-            f"c = connect({settings.clickhouse_dsn!r}); print('open', flush=True); time.sleep(600)",
+            f"c = connect({settings.warehouse.dsn!r}); print('open', flush=True); time.sleep(600)",
         ],
         stdout=subprocess.PIPE,
         text=True,
@@ -173,7 +173,7 @@ def test_reads_and_the_review_loop_go_through_the_running_worker(
         )
         assert worker.stop() == 0
 
-    client = connect(config.clickhouse_dsn)
+    client = connect(config.warehouse.dsn)
     try:
         assert client.query("SELECT count() FROM review_labels").result_rows == [(3,)]
         assert client.query("SELECT count() FROM complaints").result_rows == [(30,)]
@@ -196,7 +196,7 @@ def test_a_first_demo_trains_first_and_ctrl_c_stops_it_in_order(small, tmp_path)
     config = small.with_(data_dir=tmp_path / "var")
     env = config.env()
     demo_dir = tmp_path / "var" / "demo"
-    assert not small.model_dir.exists()
+    assert not small.classifier.model_dir.exists()
     proc = demo(env, seconds=600)
     # The simulator starts once the worker is ready; then wait, reading through the worker,
     # until ratings are being written: Ctrl-C lands mid-stream.
@@ -204,7 +204,9 @@ def test_a_first_demo_trains_first_and_ctrl_c_stops_it_in_order(small, tmp_path)
     while time.monotonic() < deadline and not (demo_dir / "simulate.log").exists():
         assert proc.poll() is None, proc.communicate()[0][-3000:]
         time.sleep(0.5)
-    assert (small.model_dir / "gap_classifier.joblib").exists()  # trained before the worker
+    assert (
+        small.classifier.model_dir / "gap_classifier.joblib"
+    ).exists()  # trained before the worker
     written = 0
     while time.monotonic() < deadline and written < 100:
         run = gapwatch(env, "sql", "SELECT count() FROM satisfaction_events", "--format", "csv")
@@ -226,7 +228,7 @@ def test_a_first_demo_trains_first_and_ctrl_c_stops_it_in_order(small, tmp_path)
     assert "Connection refused" not in (demo_dir / "worker.log").read_text(errors="replace")
     produced = json.loads((demo_dir / "simulate.log").read_text().strip().splitlines()[-1])
     assert produced["stopped_early"] is True
-    client = connect(config.clickhouse_dsn)
+    client = connect(config.warehouse.dsn)
     try:
         [(ratings,)] = client.query("SELECT count() FROM satisfaction_events").result_rows
     finally:

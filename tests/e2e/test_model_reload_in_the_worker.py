@@ -34,7 +34,7 @@ def test_a_running_worker_switches_to_a_retrained_model(
         model_dir=tmp_path / "model",
         model_reload_seconds=1.0,
     )
-    first = load_or_build(settings.model_dir, assets).version
+    first = load_or_build(settings.classifier.model_dir, assets).version
 
     def complaints(start: int, stop: int) -> None:
         produce_complaints("r", start, stop, ["师傅迟到两个小时还态度差"])
@@ -67,7 +67,7 @@ def test_a_running_worker_switches_to_a_retrained_model(
         assert f"classifier {first} replaced by {second}" in worker.log()
         assert worker.stop() == 0
 
-    client = connect(settings.clickhouse_dsn)
+    client = connect(settings.warehouse.dsn)
     try:
         rows = client.query(
             "SELECT model_version, count() FROM complaints GROUP BY model_version"

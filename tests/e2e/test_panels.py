@@ -151,10 +151,10 @@ def filled(tmp_path_factory: pytest.TempPathFactory, model_dir: Path) -> Iterato
         # The last lag the worker recorded in pipeline_health shows nothing left to write.
         worker.wait_until(lambda _t: _caught_up(worker.stats()["worker"]), timeout=60)
         assert worker.stop() == 0
-    client = connect(settings.clickhouse_dsn)
+    client = connect(settings.warehouse.dsn)
     stores = {r[0] for r in client.query("SELECT DISTINCT store_id FROM complaints").result_rows}
     client.close()
-    yield Filled(settings.clickhouse_dsn, now - timedelta(days=3), datetime.now(UTC), stores)
+    yield Filled(settings.warehouse.dsn, now - timedelta(days=3), datetime.now(UTC), stores)
 
 
 @pytest.fixture

@@ -59,7 +59,7 @@ def test_updates_flow_into_the_lifecycle(start_worker, produce, settings):
         )
         assert worker.stop() == 0
 
-    client = connect(settings.clickhouse_dsn)
+    client = connect(settings.warehouse.dsn)
     try:
         q = lambda sql: client.query(sql).result_rows  # noqa: E731
         assert q("SELECT count() FROM complaint_updates") == [(3,)]

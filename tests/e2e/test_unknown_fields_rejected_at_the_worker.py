@@ -42,7 +42,7 @@ def test_a_worker_set_to_reject_dead_letters_unknown_fields(settings, broker, pr
         assert topics["complaint-updates"]["unknown_fields"] == 1
         assert worker.stop() == 0
 
-    client = connect(settings.clickhouse_dsn)
+    client = connect(settings.warehouse.dsn)
     try:
         assert client.query("SELECT event_id FROM satisfaction_events").result_rows == [("known",)]
         letters = client.query("SELECT source_topic, reason FROM dead_letters").result_rows

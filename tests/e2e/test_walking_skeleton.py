@@ -65,7 +65,7 @@ def test_known_feedback_lands_exactly_in_clickhouse(start_worker, produce, setti
         assert stats["worker"]["topics"]["satisfaction-events"]["dead_lettered"] == len(BAD)
         assert worker.stop() == 0  # SIGTERM: a clean stop
 
-    client = connect(settings.clickhouse_dsn)
+    client = connect(settings.warehouse.dsn)
     try:
         q = lambda sql: client.query(sql).result_rows  # noqa: E731
         assert q("SELECT count(), uniqExact(event_id) FROM satisfaction_events") == [(n, n)]
@@ -129,7 +129,7 @@ def test_a_restarted_worker_resumes_from_committed_offsets(start_worker, produce
         assert stats["worker"]["topics"]["satisfaction-events"]["received"] == 30
         assert worker.stop() == 0
 
-    client = connect(settings.clickhouse_dsn)
+    client = connect(settings.warehouse.dsn)
     try:
         assert client.query(
             "SELECT count(), uniqExact(event_id) FROM satisfaction_events"

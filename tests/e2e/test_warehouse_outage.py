@@ -25,7 +25,7 @@ HEAL = "ALTER TABLE satisfaction_events MODIFY SETTING parts_to_throw_insert = 3
 def test_an_outage_pauses_consuming_and_loses_nothing(settings, broker, produce, caplog):
     caplog.set_level(logging.WARNING, logger="pipeline")
     worker, app = prepare(settings.with_(kafka_bootstrap=broker.bootstrap))
-    admin = connect(settings.clickhouse_dsn)
+    admin = connect(settings.warehouse.dsn)
     counters = worker.stats.topic("satisfaction-events")
 
     def ratings(start: int, stop: int) -> None:

@@ -12,11 +12,15 @@ from typing import ClassVar
 
 import pytest
 
-from pipeline.agents.health import COLUMNS as HEALTH_COLUMNS
 from pipeline.alerting import AlertRunner, Webhook
 from pipeline.config import PROJECT_ROOT
 from pipeline.warehouse import connect, migrate
-from pipeline.warehouse.tables import COMPLAINTS, SATISFACTION_EVENTS
+from pipeline.warehouse.tables import (
+    COMPLAINTS,
+    PIPELINE_HEALTH,
+    SATISFACTION_EVENTS,
+    HealthRow,
+)
 
 pytestmark = pytest.mark.integration
 START = datetime(2026, 3, 2, tzinfo=UTC)
@@ -107,8 +111,8 @@ def test_a_drop_becomes_one_explained_alert_that_resolves(client):
     }
     opened = by_scope[("store", "open")]
     assert DROP_AT < opened.event.opened_at <= DROP_AT + timedelta(minutes=30)
-    assert opened.event.baseline_share == pytest.approx(0.8, abs=0.01)
-    assert opened.event.current_share < 0.5 and opened.event.ratings >= 15
+    assert opened.event.measured.baseline_share == pytest.approx(0.8, abs=0.01)
+    assert opened.event.measured.current_share < 0.5 and opened.event.measured.ratings >= 15
     assert opened.why.gaps.get("gap3_delivery", 0) >= 1
     assert "gap 3 (delivery)" in opened.why.likely_cause and "train" in opened.why.likely_cause
     assert "迟到" in opened.why.top_terms
@@ -139,10 +143,10 @@ def empty(tmp_path):
 def _health(client, lags: dict[int, int]) -> None:
     now = datetime.now(UTC)
     rows = [
-        (now, "w1", "satisfaction-events", p, 10_000, 10_000 - lag, lag, 0)
+        HealthRow(now, "w1", "satisfaction-events", p, 10_000, 10_000 - lag, lag, 0)
         for p, lag in lags.items()
     ]
-    client.insert("pipeline_health", rows, column_names=list(HEALTH_COLUMNS))
+    client.insert(PIPELINE_HEALTH.name, rows, column_names=list(PIPELINE_HEALTH.columns))
 
 
 def test_a_partition_being_caught_up_holds_event_time_back(empty):

@@ -68,7 +68,7 @@ def test_group_offsets_and_a_requested_rejoin(broker, settings):
     _produce(broker.bootstrap, 0, 200)
     offsets, before, after, written = asyncio.run(_run(settings, broker.bootstrap))
     # What the group committed, as another client of the broker reads it.
-    consumer = KafkaConsumer(bootstrap_servers=broker.bootstrap, group_id=settings.app_id)
+    consumer = KafkaConsumer(bootstrap_servers=broker.bootstrap, group_id=settings.kafka.app_id)
     try:
         for p in (0, 1):
             assert offsets[TP(SATISFACTION_EVENTS, p)] == 100

@@ -63,13 +63,15 @@ def test_a_restart_past_deleted_offsets_reports_them(broker, settings, caplog):
     # While no worker runs, 9 MB more: the embedded broker keeps 5 MiB a partition and
     # deletes the oldest, the committed offset 100 among them.
     _produce(broker.bootstrap, 100, 80_000)
-    oldest, end, committed = _held(broker.bootstrap, settings.app_id)
+    oldest, end, committed = _held(broker.bootstrap, settings.kafka.app_id)
     assert 100 == committed < oldest < end == 80_100
 
     caplog.set_level(logging.WARNING, logger="pipeline.agents.loop")
     second = asyncio.run(_worker_until_written(settings, end - oldest))
     assert second.written == end - oldest
-    assert _held(broker.bootstrap, settings.app_id)[2] == end  # committing goes on past the gap
+    assert (
+        _held(broker.bootstrap, settings.kafka.app_id)[2] == end
+    )  # committing goes on past the gap
     assert second.skipped == oldest - 100
     assert (
         f"{SATISFACTION_EVENTS}[0]: offsets 100 to {oldest - 1} ({oldest - 100} messages) were "

@@ -172,7 +172,10 @@ def test_the_worker_declares_its_topics_only_where_the_broker_allows(declare, mo
         classifier_processes=0,  # only the topics are looked at
     )
     model = LiveModel(
-        load_or_build(model_dir, settings.assets_dir), model_dir, settings.assets_dir, 0
+        load_or_build(model_dir, settings.classifier.assets_dir),
+        model_dir,
+        settings.classifier.assets_dir,
+        0,
     )
     worker = Worker(settings, client=None, model=model)
     app = build_app(settings, worker)

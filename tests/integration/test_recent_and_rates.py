@@ -32,6 +32,19 @@ def _panel(title: str):
     return panel
 
 
+# Ratings as a worker writes them: where each came from and when it was written.
+WRITTEN_RATINGS = [
+    "event_id",
+    "ts",
+    "store_id",
+    "channel",
+    "score",
+    "source_partition",
+    "source_offset",
+    "ingested_at",
+]
+
+
 def test_rows_per_second_are_counted_per_second_not_per_interval(fresh):
     """300 rows a second for one minute inside a five-minute interval: 300/s, not 60/s."""
     written_from = START + timedelta(minutes=1)
@@ -42,16 +55,7 @@ def test_rows_per_second_are_counted_per_second_not_per_interval(fresh):
     fresh.insert(
         "satisfaction_events",
         rows,
-        column_names=[
-            "event_id",
-            "ts",
-            "store_id",
-            "channel",
-            "score",
-            "source_partition",
-            "source_offset",
-            "ingested_at",
-        ],
+        column_names=WRITTEN_RATINGS,
     )
     window = TimeRange(START, START + timedelta(minutes=5), 300)
     sql = expand(_panel("Rows written per second").sql, window, {})
@@ -69,16 +73,7 @@ def test_the_default_range_fits_the_data(fresh):
     fresh.insert(
         "satisfaction_events",
         rows,
-        column_names=[
-            "event_id",
-            "ts",
-            "store_id",
-            "channel",
-            "score",
-            "source_partition",
-            "source_offset",
-            "ingested_at",
-        ],
+        column_names=WRITTEN_RATINGS,
     )
     # First data 13:01:20, last 13:09:19: whole minutes around it.
     assert fitted_range(fresh, None, None, now) == (
@@ -105,16 +100,7 @@ def test_recent_shows_the_last_minutes_only(fresh):
     fresh.insert(
         "satisfaction_events",
         [(*r[:3], "app", r[3], 0, r[4], r[5]) for r in rows],
-        column_names=[
-            "event_id",
-            "ts",
-            "store_id",
-            "channel",
-            "score",
-            "source_partition",
-            "source_offset",
-            "ingested_at",
-        ],
+        column_names=WRITTEN_RATINGS,
     )
     fresh.insert(
         "dead_letters",

@@ -10,7 +10,7 @@ from pipeline.config import PROJECT_ROOT
 from pipeline.sinks import Backoff, ClickHouseSink, SinkStopped
 from pipeline.warehouse import WarehouseError, connect, migrate, redact
 from pipeline.warehouse.readonly import ReadOnlyError, read
-from pipeline.warehouse.tables import SATISFACTION_EVENTS
+from pipeline.warehouse.tables import PIPELINE_HEALTH, SATISFACTION_EVENTS, TABLES
 
 pytestmark = pytest.mark.integration
 MIGRATIONS = PROJECT_ROOT / "infra" / "clickhouse" / "migrations"
@@ -30,6 +30,22 @@ def rows(*scores: tuple[str, int, str]) -> list[tuple]:
         (event_id, ts, store, "app", None, None, score, {}, {}, 0, i)
         for i, (event_id, score, store) in enumerate(scores)
     ]
+
+
+def test_every_row_type_matches_its_table_after_the_migrations(client):
+    """Columns are declared once, as the fields of a table's row type: the migrations must
+    have made each of them, with that name."""
+    migrate(client, MIGRATIONS)
+    for table in [*TABLES.values(), PIPELINE_HEALTH]:
+        made = {
+            name
+            for (name,) in client.query(
+                "SELECT name FROM system.columns WHERE database = currentDatabase() "
+                "AND table = {t:String}",
+                parameters={"t": table.name},
+            ).result_rows
+        }
+        assert set(table.row_columns) <= made, (table.name, set(table.row_columns) - made)
 
 
 def test_migrations_apply_once_and_are_recorded(client):

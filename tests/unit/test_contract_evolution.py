@@ -45,7 +45,7 @@ def row_of(model: SatisfactionEvent, policy: str = "keep") -> dict:
 
 
 def test_unknown_fields_are_kept_by_default_in_the_extra_column():
-    assert Limits().unknown_fields == "keep" and Settings().unknown_fields == "keep"
+    assert Limits().unknown_fields == "keep" and Settings().messages.unknown_fields == "keep"
     result = decode(
         event(loyalty_tier="gold", app={"v": "5.2.1"}), SatisfactionEvent, limits(), NOW
     )

@@ -28,8 +28,10 @@ def test_a_clear_drop_opens_one_alert_that_later_resolves():
     assert len(opened) == 1 and opened[0].resolved_at is None
     alert = opened[0]
     assert alert.opened_at - (START + 4 * DAY * STEP) <= timedelta(minutes=30)
-    assert alert.baseline_share == 0.8 and alert.current_share < 0.45 and alert.ratings >= 15
-    assert alert.current_mean < alert.baseline_mean
+    measured = alert.measured
+    assert measured is not None
+    assert measured.baseline_share == 0.8 and measured.current_share < 0.45
+    assert measured.ratings >= 15 and measured.current_mean < measured.baseline_mean
     # Still low: the open alert is not raised again (hysteresis).
     assert feed(d, windows(STORE, 4 * DAY + 12, 12, n=10, top2=3)) == []
     resolved = feed(d, windows(STORE, 4 * DAY + 24, 24, n=10, top2=8))

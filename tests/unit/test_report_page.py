@@ -170,3 +170,15 @@ def test_report_times_are_typed_in_the_users_time_zone(typed, moment):
 def test_a_time_that_is_not_one_is_a_usage_error():
     with pytest.raises(click.BadParameter, match="not an ISO date"):
         parse_moment("half past nine", SHANGHAI, datetime.now(UTC))
+
+
+def test_the_bar_of_the_interval_still_running_is_drawn_whole():
+    from pipeline.panels.charts import bars_end
+
+    until = datetime(2026, 11, 20, 14, 10, 30, tzinfo=UTC)
+    # A dead letter at 14:10:20 is a bar from 14:10 to 14:11; an axis ending at 14:10:30
+    # would show half of it, or a sliver of nothing if the range ended just after 14:10.
+    assert bars_end(until, 60) == datetime(2026, 11, 20, 14, 11, tzinfo=UTC)
+    assert bars_end(until, 300) == datetime(2026, 11, 20, 14, 15, tzinfo=UTC)
+    on_edge = datetime(2026, 11, 20, 14, 10, tzinfo=UTC)
+    assert bars_end(on_edge, 60) == on_edge  # a range that ends on a boundary stays
