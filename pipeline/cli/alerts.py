@@ -75,7 +75,7 @@ def optimum_command(stores: int, seed: int) -> None:
 
     config = settings()
     detector = DetectorConfig(
-        open_evidence=config.alert_evidence, min_ratings=config.alert_min_ratings
+        open_evidence=config.alerting.evidence, min_ratings=config.alerting.min_ratings
     )
     console = rich_console()
     with Progress(transient=True, console=console) as progress:
