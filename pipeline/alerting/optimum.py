@@ -32,11 +32,17 @@ class Optimum:
 def run_length(p: float, up: int, down: int, states: int) -> float:
     """Mean ratings until a CUSUM started at 0 reaches ``states``, when each rating is top-2
     with probability ``p`` (the statistic falls by ``down``) and otherwise rises by ``up``."""
-    rows, cols, values = [], [], []
+    rows: list[int] = []
+    cols: list[int] = []
+    values: list[float] = []
     for s in range(states):
-        if s + up < states:
-            rows.append(s), cols.append(s + up), values.append(1 - p)
-        rows.append(s), cols.append(max(0, s - down)), values.append(p)
+        if s + up < states:  # beyond the threshold: absorbed, the alert is raised
+            rows.append(s)
+            cols.append(s + up)
+            values.append(1 - p)
+        rows.append(s)
+        cols.append(max(0, s - down))
+        values.append(p)
     q = csc_matrix((values, (rows, cols)), shape=(states, states))
     expected = spsolve((identity(states, format="csc") - q).tocsc(), np.ones(states))
     return float(expected[0])

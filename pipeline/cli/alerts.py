@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import BinaryIO
 
 import click
 
@@ -110,3 +111,42 @@ def optimum_command(stores: int, seed: int) -> None:
             title=f"the detector against the optimum ({stores} drops per cell, seed {seed})",
         )
     )
+
+
+@alerts.command("backtest")
+@click.argument("events", type=click.File("rb"))
+@click.option("--evidence", type=float, help="Overrides GAPWATCH_ALERT_EVIDENCE.")
+@click.option("--min-ratings", type=int, help="Overrides GAPWATCH_ALERT_MIN_RATINGS.")
+def backtest_command(events: BinaryIO, evidence: float | None, min_ratings: int | None) -> None:
+    """Run the live detector over EVENTS (JSON lines in the satisfaction-events contract, or
+    - for standard input) on event time, and print the alerts it would have raised as JSON
+    lines with the alerts table's fields. A summary goes to standard error."""
+    import orjson
+
+    from pipeline.alerting import DetectorConfig
+    from pipeline.alerting.backtest import as_line, backtest
+
+    config = settings()
+    detector = DetectorConfig(
+        open_evidence=config.alerting.evidence if evidence is None else evidence,
+        min_ratings=config.alerting.min_ratings if min_ratings is None else min_ratings,
+    )
+    result = backtest(events, detector)
+    out = click.get_binary_stream("stdout")
+    for record in result.alerts:
+        out.write(orjson.dumps(as_line(record), option=orjson.OPT_APPEND_NEWLINE))
+    out.flush()
+    opened = sum(r.state == "open" for r in result.alerts)
+    span = (
+        f" from {result.first:%Y-%m-%d %H:%M} to {result.last:%Y-%m-%d %H:%M} UTC"
+        if result.first and result.last
+        else ""
+    )
+    click.echo(
+        f"{result.events} events{span}; {opened} alerts opened, "
+        f"{len(result.alerts) - opened} resolved; {result.duplicates} duplicate event ids "
+        f"skipped; {sum(result.rejected.values())} lines rejected",
+        err=True,
+    )
+    for reason, count in list(result.rejected.items())[:10]:
+        click.echo(f"  rejected {reason}" + (f" (×{count})" if count > 1 else ""), err=True)
