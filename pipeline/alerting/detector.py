@@ -271,9 +271,10 @@ class Detector:
         wander (or ``prior_wander`` before any store has shown one) while it has few."""
         c = self.config
         prior = (self._peers_wander if self._peers_wander is not None else c.prior_wander) ** 2
-        return (prior * c.prior_wander_days + s.wander * s.wander_days) / (
+        mixed = (prior * c.prior_wander_days + s.wander * s.wander_days) / (
             c.prior_wander_days + s.wander_days
         )
+        return max(mixed, _LEAST_WANDER**2)
 
     def _learn(self, s: _ScopeState, scope: Scope, w: Window) -> None:
         baseline = self._baseline(s, scope, w.start, warm=False)
@@ -351,6 +352,11 @@ class Detector:
         mean = (hour.score + k * level.score / level.n) / (hour.n + k)
         # Keep the share off 0 and 1 so the likelihood ratio stays finite.
         return min(0.98, max(0.05, share)), mean, hour.n + k
+
+
+# No store's share holds to within a third of a point from day to day; a model that says so
+# (a synthetic stream, a store without history) would trust a single day's level entirely.
+_LEAST_WANDER = 0.003
 
 
 def _grid(share: float) -> float:

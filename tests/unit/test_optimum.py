@@ -31,3 +31,30 @@ def test_bigger_drops_and_busier_stores_are_caught_sooner():
 def test_an_impossible_drop_is_refused():
     with pytest.raises(ValueError):
         optimum(40, 0.7)
+
+
+@pytest.mark.parametrize(
+    ("true", "ref", "alt", "ratings"),
+    [(0.67, 0.67, 0.52, 48_000), (0.67, 0.64, 0.52, 48_000), (0.8, 0.77, 0.7, 100_000)],
+)
+def test_the_detectors_thresholds_keep_the_false_alert_budget_by_the_exact_chain(
+    true, ref, alt, ratings
+):
+    """pipeline.alerting.threshold inverts Siegmund's approximation; the exact Markov chain
+    says how long the CUSUM really runs before a false alert at that threshold."""
+    from pipeline.alerting.optimum import run_length
+    from pipeline.alerting.threshold import increments, threshold
+
+    h = threshold(true, ref, alt, ratings)
+    down, up = increments(ref, alt)
+    scale = 200
+    exact = run_length(true, round(up * scale), round(-down * scale), round(h * scale))
+    assert ratings <= exact <= 1.25 * ratings
+
+
+def test_wander_raises_the_threshold_and_a_drop_within_it_gets_none():
+    from pipeline.alerting.threshold import threshold
+
+    calm = threshold(0.67, 0.66, 0.57, 100_000)
+    assert threshold(0.67, 0.66, 0.57, 100_000, wander=0.02) > calm
+    assert threshold(0.67, 0.66, 0.57, 100_000, wander=0.12) == float("inf")
