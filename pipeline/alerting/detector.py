@@ -195,6 +195,13 @@ class Detector:
         assert crossed.start is not None
         end = w.start + c.window
         n = crossed.n
+        measured = ShareDrop(
+            baseline_share=round(p0, 4),
+            current_share=round(crossed.top2 / n, 4),
+            baseline_mean=round(mean0, 3),
+            current_mean=round(crossed.score / n, 3),
+            ratings=n,
+        )
         alert = AlertEvent(
             alert_id=_alert_id(w.scope, end),
             scope=w.scope,
@@ -203,13 +210,8 @@ class Detector:
             trigger="sudden" if crossed.drop >= 0.25 else "sustained",
             window_start=crossed.start,
             window_end=end,
-            measured=ShareDrop(
-                baseline_share=round(p0, 4),
-                current_share=round(crossed.top2 / n, 4),
-                baseline_mean=round(mean0, 3),
-                current_mean=round(crossed.score / n, 3),
-                ratings=n,
-            ),
+            measured=measured,
+            severity="page" if measured.drop >= c.page_drop else "watch",
         )
         s.open, s.open_drop, s.recovery = alert, crossed.drop, 0.0
         return [alert]

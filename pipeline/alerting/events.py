@@ -22,6 +22,7 @@ class DetectorConfig:
     open_evidence: float = 0.0
     resolve_evidence: float = 3.0
     min_ratings: int = 15  # ratings behind an alert, at least
+    page_drop: float = 0.15  # a smaller drop in share of 4–5 is a "watch" alert
     # A scope rating fewer than this an hour at its busiest pages nobody (too few ratings
     # to tell a drop from chance within a shift).
     page_min_rate: float = 20.0
@@ -94,6 +95,9 @@ class AlertEvent:
     window_end: datetime
     kind: str = "satisfaction_drop"  # or sla_first_response, sla_resolution
     measured: ShareDrop | None = None  # for satisfaction drops
+    # "page" (a drop of ``DetectorConfig.page_drop`` or more, a missed service level) or
+    # "watch" (a smaller drop: real, but for the next shift's review rather than a phone).
+    severity: str = "page"
     complaint_id: str = ""  # for SLA breaches
 
     @property

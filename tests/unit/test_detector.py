@@ -62,13 +62,22 @@ def test_a_store_with_14_hours_of_history_is_alerted_on_a_30_point_drop():
     )
     assert [e.trigger for e in opened] == ["sudden"]
     assert opened[0].opened_at - (START + 84 * STEP) <= timedelta(minutes=150)
+    assert opened[0].severity == "page"  # 30 points: someone should look now
 
 
 def test_a_sustained_small_drop_is_caught_by_the_cusum():
     d = Detector(DetectorConfig())
     assert feed(d, windows(STORE, 0, 4 * DAY, n=20, top2=16)) == []  # 80%
     events = feed(d, windows(STORE, 4 * DAY, 24, n=20, top2=13))  # 65% for 4 hours
-    assert [e.trigger for e in events] == ["sustained"]
+    assert [(e.trigger, e.severity) for e in events] == [("sustained", "page")]
+
+
+def test_a_drop_under_15_points_is_alerted_to_watch_not_to_page():
+    d = Detector(DetectorConfig())
+    assert feed(d, windows(STORE, 0, 4 * DAY, n=20, top2=16)) == []  # 80%
+    events = feed(d, windows(STORE, 4 * DAY, 48, n=20, top2=14))  # 70% for 8 hours
+    assert [e.severity for e in events] == ["watch"]
+    assert events[0].measured is not None and events[0].measured.drop < 0.15
 
 
 def test_replaying_the_same_windows_raises_the_same_alerts():
