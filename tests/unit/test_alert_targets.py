@@ -1,8 +1,9 @@
 """Issue #21's targets, on every seed of `gapwatch alerts evaluate` (the same measurement).
 
 Asserted here is where the detector meets them on all five seeds. Where it does not yet
-(10-point drops at 160 ratings an hour, the p90 and coverage of 15-point drops at 20 an
-hour, 30 minutes for 15 points at 640 an hour, every new store within 150 minutes) the
+(the p90 of 10-point drops at 160 ratings an hour and of 15-point drops at 20 an hour, and
+the latter's coverage; 30 minutes for 15 points at 640 an hour and for 25 points at 320 on
+one seed; every new store within 150 minutes) the
 command prints the values, and README "Alerting on satisfaction drops" says why.
 """
 
@@ -41,10 +42,9 @@ def test_sudden_drops_are_alerted_near_the_optimum_on_every_seed(result, drop, r
         assert cell.coverage >= 0.95, (cell.seed, cell.coverage)
 
 
-def test_medians_stay_within_one_and_a_half_optimum_from_20_ratings_an_hour(result):
+def test_median_delays_stay_within_one_and_a_half_optimum_in_every_cell(result):
     for cell in result.cells:
-        if cell.drop >= 0.15 or cell.rate >= 320:
-            assert cell.meets(0.5, 1.5), (cell.drop, cell.rate, cell.seed, cell.of_b(0.5))
+        assert cell.meets(0.5, 1.5), (cell.drop, cell.rate, cell.seed, cell.of_b(0.5))
 
 
 def test_a_big_drop_at_a_busy_store_is_alerted_within_half_an_hour(result):
