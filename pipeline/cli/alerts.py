@@ -20,7 +20,10 @@ def alerts() -> None:
     "--seeds", default="7,8,9,10,11", show_default=True, help="Comma-separated random seeds."
 )
 @click.option("--stores", default=40, show_default=True, help="Drops per cell and seed.")
-def evaluate_command(seeds: str, stores: int) -> None:
+@click.option(
+    "--chain", default=200, show_default=True, help="Regular stores in the false-alert chain."
+)
+def evaluate_command(seeds: str, stores: int, chain: int) -> None:
     """Measure the real detector: its delay on sudden drops against B, the optimum (the
     exact optimal CUSUM's mean delay at one false alert per 100 store-days), cell by cell;
     its false alerts on a chain of stores with daily rhythm and day-to-day wander; and a new
@@ -39,7 +42,11 @@ def evaluate_command(seeds: str, stores: int) -> None:
     with Progress(transient=True, console=console) as progress:
         task = progress.add_task("measuring", total=None)
         result = evaluate(
-            seed_list, stores, detector, lambda step: progress.update(task, description=step)
+            seed_list,
+            stores,
+            detector,
+            lambda step: progress.update(task, description=step),
+            regular=chain,
         )
     for renderable in report(result):
         console.print(renderable)

@@ -63,3 +63,13 @@ def test_the_command_prints_the_alerts_as_json_lines(tmp_path):
     assert opened[0]["opened_at"] >= (START + timedelta(days=4, hours=10)).isoformat()
     assert opened[0]["baseline"] > 0.7 and opened[0]["current"] < 0.45
     assert "alerts opened" in run.stderr and "0 lines rejected" in run.stderr
+
+
+def test_evaluate_prints_the_optimum_the_false_alerts_and_every_target():
+    run = CliRunner().invoke(
+        main, ["alerts", "evaluate", "--seeds", "3", "--stores", "4", "--chain", "6"]
+    )
+    assert run.exit_code == 0, run.output
+    for title in ("against the optimum B", "False alerts per 100 store-days", "Targets"):
+        assert title in run.stdout
+    assert "false alerts ≤ 1 per 100 store-days" in run.stdout
