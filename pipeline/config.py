@@ -158,8 +158,9 @@ class AlertingSettings:
     interval_seconds: float = var(
         "ALERT_INTERVAL_SECONDS", 10.0
     )  # how often closed windows are checked
-    # Sensitivity: nats of evidence to open (lower = sooner, noisier).
-    evidence: float = var("ALERT_EVIDENCE", 11.0)
+    # Extra nats of evidence every alert needs beyond what the false-alert budget sets:
+    # higher is quieter and slower, 0 is the detector as measured (`gapwatch alerts evaluate`).
+    evidence: float = var("ALERT_EVIDENCE", 0.0)
     min_ratings: int = var("ALERT_MIN_RATINGS", 15)  # no alert rests on fewer ratings
     replay_days: int = var(
         "ALERT_REPLAY_DAYS", 14

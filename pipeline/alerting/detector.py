@@ -4,16 +4,21 @@ Pure: feed it windows in event-time order and it returns the alerts that open or
 a replay of history raises exactly the alerts live traffic did.
 
 Per scope (overall, store, store × channel) it keeps:
-- a baseline share of 4–5 scores and mean score per hour of day (daily rhythm), learned as
-  exponentially weighted counts, falling back to the scope's all-day baseline while an hour
-  has too little history; a window is learned only an hour later, once it has proven normal
-  (windows still pending when an alert opens are dropped), and nothing is learned while an
-  alert is open, so a drop never becomes the new normal;
-- two Bernoulli CUSUMs of log-likelihood ratios, baseline share against baseline − 10 points
-  (sustained small drops) and against baseline − 30 points (sudden large ones, which the
-  first would take longer to prove): evidence accumulates rating by rating, so a store with
-  three ratings never carries enough evidence to page anyone, and no alert rests on fewer
-  than ``min_ratings`` ratings;
+- a baseline share of 4–5 scores and mean score per hour of day, learned as exponentially
+  weighted counts. An hour with too little history of its own borrows the hour-of-day
+  profile that all stores share, and a young store's level is shrunk toward its peers, so a
+  store is watched from its first day. A window is learned only an hour later, once it has
+  proven normal, and nothing is learned while an alert is open: a drop never becomes the
+  new normal;
+- the scope's day-to-day wander (overdispersion beyond binomial noise, beta-binomial by the
+  method of moments), which with the baseline's own uncertainty sets a margin: ratings are
+  weighed against the baseline less that margin, so an ordinary bad day is not a drop;
+- a bank of Bernoulli CUSUMs, one per drop size (10, 15, 25, 40 points), with no clock
+  leak: evidence is counted in ratings, so a quiet store gathers it as surely as a busy one,
+  only slower. Each CUSUM's threshold gives the scope one false alert per
+  ``false_alert_days`` at its own volume (Siegmund's approximation, pipeline.alerting
+  .threshold), shared among the bank and the store's scopes; no alert rests on fewer than
+  ``min_ratings`` ratings;
 - hysteresis: an open alert resolves only when a reverse CUSUM has gathered as much evidence
   that the share is back at its baseline.
 """
@@ -26,80 +31,10 @@ from collections import deque
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
+from pipeline.alerting.events import AlertEvent, DetectorConfig, Scope, ShareDrop, Window
+from pipeline.alerting.threshold import threshold
 
-@dataclass(frozen=True)
-class DetectorConfig:
-    window: timedelta = timedelta(minutes=10)
-    target_drop: float = 0.10  # the drops in share of 4–5 the two CUSUMs are tuned to find
-    sudden_drop: float = 0.30
-    open_evidence: float = 11.0  # nats of evidence to open (higher = quieter, slower)
-    resolve_evidence: float = 3.0
-    min_ratings: int = 15  # ratings behind an alert, at least
-    warmup_ratings: int = 300  # a scope alerts only once its baseline rests on this many
-    warmup: timedelta = timedelta(days=3)  # … and on this much history (all hours of a day)
-    # Evidence fades with this half-life: a drop within hours adds up, the ordinary
-    # variation of satisfaction from one day to the next does not.
-    evidence_half_life: timedelta = timedelta(hours=2)
-    hour_min_ratings: float = 150.0  # an hour-of-day baseline is used once it has this many
-    memory_days: float = 7.0
-    learn_after: timedelta = timedelta(hours=1)
-
-
-@dataclass(frozen=True)
-class Scope:
-    kind: str  # "overall", "store" or "store_channel"
-    store_id: str = ""
-    channel: str = ""
-
-    def __str__(self) -> str:
-        return ":".join(p for p in (self.kind, self.store_id, self.channel) if p)
-
-
-@dataclass(frozen=True)
-class Window:
-    scope: Scope
-    start: datetime
-    ratings: int
-    top2: int
-    score_sum: int
-
-
-@dataclass(frozen=True)
-class ShareDrop:
-    """What a satisfaction-drop alert measured: the share of 4–5 scores and the mean score,
-    at the baseline and over the ratings behind the evidence."""
-
-    baseline_share: float
-    current_share: float
-    baseline_mean: float
-    current_mean: float
-    ratings: int  # behind the evidence when it opened
-
-    @property
-    def drop(self) -> float:
-        return self.baseline_share - self.current_share
-
-
-@dataclass(frozen=True)
-class AlertEvent:
-    """An alert opening, or the same alert resolving (``resolved_at`` set): a satisfaction
-    drop (``measured`` set) or a complaint's missed service level (``complaint_id`` set)."""
-
-    alert_id: str
-    scope: Scope
-    opened_at: datetime
-    resolved_at: datetime | None
-    # "sustained" (small-shift CUSUM) or "sudden" (large-shift CUSUM); an SLA breach's kind
-    trigger: str
-    window_start: datetime  # the span the evidence covers
-    window_end: datetime
-    kind: str = "satisfaction_drop"  # or sla_first_response, sla_resolution
-    measured: ShareDrop | None = None  # for satisfaction drops
-    complaint_id: str = ""  # for SLA breaches
-
-    @property
-    def state(self) -> str:
-        return "resolved" if self.resolved_at else "open"
+__all__ = ["AlertEvent", "Detector", "DetectorConfig", "Scope", "ShareDrop", "Window"]
 
 
 @dataclass
@@ -108,22 +43,31 @@ class _Counts:
     top2: float = 0.0
     score: float = 0.0
 
-    def decay_add(self, keep: float, n: int, top2: int, score: int) -> None:
+    def decay_add(self, keep: float, n: float, top2: float, score: float) -> None:
         self.n = keep * self.n + n
         self.top2 = keep * self.top2 + top2
         self.score = keep * self.score + score
 
+    def share(self) -> float:
+        return self.top2 / self.n
+
 
 @dataclass
-class _Evidence:
-    """Ratings gathered since the CUSUM last stood at zero."""
+class _Cusum:
+    """One drop size's CUSUM, and the ratings gathered since it last stood at zero."""
 
+    drop: float
+    value: float = 0.0
     start: datetime | None = None
     n: int = 0
     top2: int = 0
     score: int = 0
 
-    def add(self, w: Window) -> None:
+    def add(self, w: Window, llr: float) -> None:
+        self.value = max(0.0, self.value + llr)
+        if self.value == 0.0:
+            self.start, self.n, self.top2, self.score = None, 0, 0, 0
+            return
         if self.start is None:
             self.start = w.start
         self.n += w.ratings
@@ -132,17 +76,36 @@ class _Evidence:
 
 
 @dataclass
+class _Day:
+    """A day of learned windows: its ratings against what the baseline expected."""
+
+    day: int = -1
+    n: int = 0
+    top2: int = 0
+    expected: float = 0.0
+
+
+@dataclass
 class _ScopeState:
+    bank: list[_Cusum]
     all_day: _Counts = field(default_factory=_Counts)
     by_hour: list[_Counts] = field(default_factory=lambda: [_Counts() for _ in range(24)])
+    hour_windows: list[float] = field(default_factory=lambda: [0.0] * 24)
+    windows: float = 0.0  # learned windows, weighted as the counts are: volume = n / windows
     seen: int = 0
     first: datetime | None = None
-    cusum: float = 0.0
-    sudden: float = 0.0
-    evidence: _Evidence = field(default_factory=_Evidence)
+    wander: float = 0.0  # variance of a day's share around the baseline, beyond binomial
+    wander_days: float = 0.0
+    today: _Day = field(default_factory=_Day)
+    hour_prior: float = 1500.0  # see DetectorConfig.hour_prior_ratings
+    recent_n: float = 0.0  # learned ratings of the last hours, faded
+    recent_residual: float = 0.0  # their top-2 count less the baseline's expectation
     recovery: float = 0.0
     open: AlertEvent | None = None
+    open_drop: float = 0.0
     pending: deque[Window] = field(default_factory=deque)
+    held: list[Window] = field(default_factory=list)  # windows of the open alert
+    suspicious: bool = False  # some CUSUM stands at half its threshold or more
 
 
 class Detector:
@@ -153,7 +116,14 @@ class Detector:
         # Each hour slot sees (windows per hour) updates a day; all-day sees every window.
         self._keep_all = 1 - 1 / (self.config.memory_days * per_day)
         self._keep_hour = 1 - 1 / (self.config.memory_days * per_day / 24)
-        self._fade = 0.5 ** (self.config.window / self.config.evidence_half_life)
+        self._windows_per_hour = timedelta(hours=1) / self.config.window
+        self._windows_per_day = int(per_day)
+        self._keep_recent = 0.5 ** (self.config.window / self.config.recent_half_life)
+        # What stores share: their pooled level and hour-of-day profile (learned windows of
+        # store scopes only, so the overall scope does not count them twice).
+        self._peers = _Counts()
+        self._peers_by_hour = [_Counts() for _ in range(24)]
+        self._peers_wander: float | None = None  # the stores' typical day-to-day sd
 
     def scopes(self) -> list[Scope]:
         return list(self._states)
@@ -162,98 +132,243 @@ class Detector:
         return [s.open for s in self._states.values() if s.open is not None]
 
     def observe(self, w: Window) -> list[AlertEvent]:
-        state = self._states.setdefault(w.scope, _ScopeState())
-        baseline = self._baseline(state, w.start)
+        state = self._states.get(w.scope)
+        if state is None:
+            state = self._states[w.scope] = _ScopeState([_Cusum(d) for d in self.config.drops])
+        baseline = self._baseline(state, w.scope, w.start)
         events: list[AlertEvent] = []
         if baseline is not None:
-            p0, mean0 = baseline
-            llr = _llr(w, p0, self.config.target_drop)
+            p0, mean0, weight = baseline
             if state.open is None:
-                events += self._watch(
-                    state, w, p0, mean0, llr, _llr(w, p0, self.config.sudden_drop)
-                )
+                events += self._watch(state, w, p0, mean0, weight)
             else:
-                events += self._recover(state, w, llr)
+                events += self._recover(state, w, p0)
         if state.open is not None:
-            state.pending.clear()  # the drop, or its onset: never the new normal
+            # The drop, or its onset: never the new normal. Kept for the hour-of-day profile
+            # once it resolves, so a dip that recurs at the same hour every day is learned
+            # as rhythm after alerting once, not alerted every day.
+            state.held.extend(state.pending)
+            state.held.append(w)
+            state.pending.clear()
+            del state.held[: -self._windows_per_day]
         else:
             state.pending.append(w)
-            while state.pending and w.start - state.pending[0].start >= self.config.learn_after:
-                self._learn(state, state.pending.popleft())
+            # While evidence of a drop is building, what may be its onset is not learned
+            # (else a slow-to-prove drop becomes the new normal), for ``suspicion_hold`` at most.
+            wait = self.config.suspicion_hold if state.suspicious else self.config.learn_after
+            while state.pending and w.start - state.pending[0].start >= wait:
+                self._learn(state, w.scope, state.pending.popleft())
         return events
 
     def _watch(
-        self, s: _ScopeState, w: Window, p0: float, mean0: float, llr: float, llr_sudden: float
+        self, s: _ScopeState, w: Window, p0: float, mean0: float, weight: float
     ) -> list[AlertEvent]:
         c = self.config
-        s.cusum = max(0.0, self._fade * s.cusum + llr)
-        s.sudden = max(0.0, self._fade * s.sudden + llr_sudden)
-        if s.cusum == 0.0 and s.sudden == 0.0:
-            s.evidence = _Evidence()
-        else:
-            s.evidence.add(w)
+        # Today's level: the posterior of the day's offset given the last hours' ratings.
+        binomial, wander = p0 * (1 - p0), self._wander(s)
+        precision = 1 / wander + s.recent_n / binomial
+        # Capped at two sd of the wander: beyond that it is more likely a drop than a day,
+        # and a drop still being proven must not be learned as today's level.
+        cap = 2 * math.sqrt(wander)
+        offset = min(cap, max(-cap, s.recent_residual / binomial / precision))
+        p0 = min(0.98, max(0.05, p0 + offset))
+        spread = math.sqrt(1 / precision + binomial / weight)
+        margin = c.wander_z * spread
+        ref = p0 - margin
+        budget = self._budget(s)
+        crossed: _Cusum | None = None
+        s.suspicious = False
+        for cusum in s.bank:
+            alt = p0 - cusum.drop
+            if alt < 0.02 or alt >= ref - 0.01:
+                cusum.value = 0.0  # a drop this small cannot be told from a bad day here
+                continue
+            cusum.add(w, _llr(w, ref, alt))
+            if cusum.n < c.min_ratings or cusum.start is None:
+                continue
+            limit = threshold(_grid(p0), _grid(ref), _grid(alt), budget, _grid(spread))
+            s.suspicious = s.suspicious or cusum.value >= limit / 2
+            if cusum.value >= limit + c.open_evidence:
+                crossed = crossed or cusum
+        if crossed is None or self._busiest(s) < c.page_min_rate:
+            return []
+        assert crossed.start is not None
         end = w.start + c.window
-        if s.evidence.n < c.min_ratings or s.evidence.start is None:
-            return []
-        if s.sudden >= c.open_evidence:
-            trigger = "sudden"
-        elif s.cusum >= c.open_evidence:
-            trigger = "sustained"
-        else:
-            return []
-        n, top2, score, start = s.evidence.n, s.evidence.top2, s.evidence.score, s.evidence.start
+        n = crossed.n
+        measured = ShareDrop(
+            baseline_share=round(p0, 4),
+            current_share=round(crossed.top2 / n, 4),
+            baseline_mean=round(mean0, 3),
+            current_mean=round(crossed.score / n, 3),
+            ratings=n,
+        )
         alert = AlertEvent(
             alert_id=_alert_id(w.scope, end),
             scope=w.scope,
             opened_at=end,
             resolved_at=None,
-            trigger=trigger,
-            window_start=start,
+            trigger="sudden" if crossed.drop >= 0.25 else "sustained",
+            window_start=crossed.start,
             window_end=end,
-            measured=ShareDrop(
-                baseline_share=round(p0, 4),
-                current_share=round(top2 / n, 4),
-                baseline_mean=round(mean0, 3),
-                current_mean=round(score / n, 3),
-                ratings=n,
-            ),
+            measured=measured,
+            severity="page" if measured.drop >= c.page_drop else "watch",
         )
-        s.open, s.recovery = alert, 0.0
+        s.open, s.open_drop, s.recovery = alert, crossed.drop, 0.0
         return [alert]
 
-    def _recover(self, s: _ScopeState, w: Window, llr: float) -> list[AlertEvent]:
+    def _recover(self, s: _ScopeState, w: Window, p0: float) -> list[AlertEvent]:
         assert s.open is not None
-        # No fading here: resolving needs evidence that the share is back, however slow.
-        s.recovery = max(0.0, s.recovery - llr)
+        # Evidence that the share is back at its baseline rather than still down.
+        s.recovery = max(0.0, s.recovery - _llr(w, p0, max(0.01, p0 - s.open_drop)))
         if s.recovery < self.config.resolve_evidence:
             return []
         resolved = replace(s.open, resolved_at=w.start + self.config.window)
-        s.open, s.cusum, s.sudden, s.recovery, s.evidence = None, 0.0, 0.0, 0.0, _Evidence()
+        s.open, s.recovery = None, 0.0
+        for held in s.held:
+            s.by_hour[held.start.hour].decay_add(
+                self._keep_hour, held.ratings, held.top2, held.score_sum
+            )
+            s.hour_windows[held.start.hour] = self._keep_hour * s.hour_windows[held.start.hour] + 1
+        s.held.clear()
+        for cusum in s.bank:
+            cusum.value, cusum.start, cusum.n, cusum.top2, cusum.score = 0.0, None, 0, 0, 0
         return [resolved]
 
-    def _learn(self, s: _ScopeState, w: Window) -> None:
+    def _budget(self, s: _ScopeState) -> float:
+        """Ratings each CUSUM must run, on average, before a false alert."""
+        c = self.config
+        per_hour = s.all_day.n / max(s.windows, 1.0) * self._windows_per_hour
+        hours = c.false_alert_days * 24 * c.scopes_per_store * c.bank_share
+        # Rounded to a quarter octave, so thresholds are computed once per step of volume.
+        return float(2 ** (round(4 * math.log2(max(per_hour, 0.1) * hours)) / 4))
+
+    def _hour_prior(self, s: _ScopeState) -> float:
+        """Empirical Bayes: the binomial variance over the variance of the scope's hours of
+        day around its all-day level beyond chance (``pq / τ²``)."""
+        level = s.all_day.share() if s.all_day.n > 0 else 0.5
+        binomial = level * (1 - level)
+        excess, hours = 0.0, 0
+        for hour in s.by_hour:
+            if hour.n >= 30:
+                excess += (hour.share() - level) ** 2 - binomial / hour.n
+                hours += 1
+        if hours < 6:
+            return self.config.hour_prior_ratings
+        spread = max(excess / hours, 1e-6)
+        return min(self.config.hour_prior_ratings, max(30.0, binomial / spread))
+
+    def _busiest(self, s: _ScopeState) -> float:
+        """Ratings an hour in the scope's busiest hour of the day."""
+        return max(
+            (
+                h.n / k * self._windows_per_hour
+                for h, k in zip(s.by_hour, s.hour_windows, strict=True)
+                if k > 0
+            ),
+            default=0.0,
+        )
+
+    def _wander(self, s: _ScopeState) -> float:
+        """The scope's day-to-day variance: its own days', leaning on the stores' typical
+        wander (or ``prior_wander`` before any store has shown one) while it has few."""
+        c = self.config
+        prior = (self._peers_wander if self._peers_wander is not None else c.prior_wander) ** 2
+        mixed = (prior * c.prior_wander_days + s.wander * s.wander_days) / (
+            c.prior_wander_days + s.wander_days
+        )
+        return max(mixed, _LEAST_WANDER**2)
+
+    def _learn(self, s: _ScopeState, scope: Scope, w: Window) -> None:
+        baseline = self._baseline(s, scope, w.start, warm=False)
+        self._close_day(s, w, scope.kind)
+        if baseline is not None:
+            s.today.n += w.ratings
+            s.today.top2 += w.top2
+            s.today.expected += baseline[0] * w.ratings
+            s.recent_n = self._keep_recent * s.recent_n + w.ratings
+            s.recent_residual = self._keep_recent * s.recent_residual + (
+                w.top2 - baseline[0] * w.ratings
+            )
         s.all_day.decay_add(self._keep_all, w.ratings, w.top2, w.score_sum)
         s.by_hour[w.start.hour].decay_add(self._keep_hour, w.ratings, w.top2, w.score_sum)
+        s.hour_windows[w.start.hour] = self._keep_hour * s.hour_windows[w.start.hour] + 1
+        if w.start.minute == 0:  # hourly is often enough for what changes over days
+            s.hour_prior = self._hour_prior(s)
+        s.windows = self._keep_all * s.windows + 1
         s.seen += w.ratings
         if s.first is None:
             s.first = w.start
+        if scope.kind == "store":
+            self._peers.decay_add(self._keep_all, w.ratings, w.top2, w.score_sum)
+            self._peers_by_hour[w.start.hour].decay_add(
+                self._keep_hour, w.ratings, w.top2, w.score_sum
+            )
 
-    def _baseline(self, s: _ScopeState, at: datetime) -> tuple[float, float] | None:
-        if s.seen < self.config.warmup_ratings or s.all_day.n <= 0 or s.first is None:
+    def _close_day(self, s: _ScopeState, w: Window, kind: str) -> None:
+        """At a new day, what the last one says of the scope's day-to-day wander."""
+        day = w.start.toordinal()
+        if day == s.today.day:
+            return
+        t = s.today
+        if t.n >= 20:
+            expected = t.expected / t.n
+            binomial = expected * (1 - expected) / t.n
+            excess = max(0.0, (t.top2 / t.n - expected) ** 2 - binomial)
+            keep = 1 - 1 / (2 * self.config.memory_days)
+            s.wander = (keep * s.wander * s.wander_days + excess) / (keep * s.wander_days + 1)
+            s.wander_days = keep * s.wander_days + 1
+            if kind == "store" and s.wander_days >= self.config.prior_wander_days:
+                # The stores' typical wander, a new store's prior: a running mean of their
+                # sds (of sds, so a few noisy stores do not set everyone's prior).
+                own = math.sqrt(s.wander)
+                self._peers_wander = (
+                    own if self._peers_wander is None else 0.98 * self._peers_wander + 0.02 * own
+                )
+        s.today = _Day(day)
+
+    def _baseline(
+        self, s: _ScopeState, scope: Scope, at: datetime, warm: bool = True
+    ) -> tuple[float, float, float] | None:
+        """The share of 4–5 and mean score expected at ``at``, and how many ratings' worth
+        of evidence the share rests on (its uncertainty)."""
+        c = self.config
+        if s.all_day.n <= 0 or s.first is None:
             return None
-        if at - s.first < self.config.warmup:
+        if warm and (s.seen < c.warmup_ratings or at - s.first < c.warmup):
             return None
-        hour = s.by_hour[at.hour]
-        counts = hour if hour.n >= self.config.hour_min_ratings else s.all_day
+        level, weight = s.all_day, s.all_day.n
+        share = level.share()
+        if scope.kind != "overall" and self._peers.n > 0:
+            # A young scope's level leans on its peers' until its own ratings outweigh them.
+            share = (level.top2 + c.peer_ratings * self._peers.share()) / (level.n + c.peer_ratings)
+            weight += c.peer_ratings
+        peers_hour = self._peers_by_hour[at.hour]
+        if peers_hour.n >= c.hour_min_ratings and self._peers.n > 0:
+            share += peers_hour.share() - self._peers.share()  # the rhythm all stores share
+        # This hour of the day's own history, weighed against that expectation: the scope's
+        # own rhythm takes over as its ratings at this hour outnumber ``s.hour_prior`` (few
+        # for a scope whose hours differ much more than chance would make them, many for
+        # one whose hours do not).
+        hour, k = s.by_hour[at.hour], min(s.hour_prior, weight)
+        share = (hour.top2 + k * share) / (hour.n + k)
+        mean = (hour.score + k * level.score / level.n) / (hour.n + k)
         # Keep the share off 0 and 1 so the likelihood ratio stays finite.
-        share = min(0.98, max(0.02, counts.top2 / counts.n))
-        return share, counts.score / counts.n
+        return min(0.98, max(0.05, share)), mean, hour.n + k
 
 
-def _llr(w: Window, p0: float, drop: float) -> float:
-    """Evidence (nats) that this window's share is p0 − drop rather than p0."""
-    p1 = max(0.01, p0 - drop)
-    return w.top2 * math.log(p1 / p0) + (w.ratings - w.top2) * math.log((1 - p1) / (1 - p0))
+# No store's share holds to within a third of a point from day to day; a model that says so
+# (a synthetic stream, a store without history) would trust a single day's level entirely.
+_LEAST_WANDER = 0.003
+
+
+def _grid(share: float) -> float:
+    """A share to the half point: thresholds hardly move within one, and are cached."""
+    return round(share * 200) / 200
+
+
+def _llr(w: Window, ref: float, alt: float) -> float:
+    """Evidence (nats) that this window's share is ``alt`` rather than ``ref``."""
+    return w.top2 * math.log(alt / ref) + (w.ratings - w.top2) * math.log((1 - alt) / (1 - ref))
 
 
 def _alert_id(scope: Scope, opened_at: datetime) -> str:

@@ -1,201 +1,222 @@
-"""Evaluate the detector on scenarios with known injected drops.
+"""False alerts, and a new store's first day: the detector on a realistic chain of stores.
 
-Each store's ratings are drawn per window: volume follows a daily rhythm, the share of 4–5
-scores dips at peak hours and wanders from day to day (extra-binomial noise), and some stores
-get a drop injected at a known moment. Every window goes through the real Detector, for the
-store scope and each store × channel scope; the overall scope sums all stores.
+Each store's ratings are drawn per window and channel. Volume follows the hour of day and
+the day of the week; the top-2 share dips at busy hours and wanders from day to day
+(an AR(1) level, sd drawn per store: up to 2 points for most, 3–5 for noisy ones, which are
+reported apart). Stores rating fewer than 20 an hour at their busiest are small: they must
+page nobody. Every window goes through the real Detector for the store, each store ×
+channel and the overall scope; every alert opened on a store's scopes is a false one.
+
+New stores open on day 7 among them: after 14 hours at about 28 ratings an hour their share
+falls by 30 points, and the delay to the store's first alert is measured.
 """
 
 from __future__ import annotations
 
 import math
-from collections import defaultdict
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 import numpy as np
+from scipy.stats import chi2
 
 from pipeline.alerting.detector import AlertEvent, Detector, DetectorConfig, Scope, Window
 
-START = datetime(2026, 1, 5, tzinfo=UTC)  # a Monday; event time is all that matters
+START = datetime(2026, 1, 5, tzinfo=UTC)  # a Monday
 CHANNELS = (("store", 0.6), ("app", 0.4))
+NEW_STORE_DAY = 7
+NEW_STORE_HISTORY = timedelta(hours=14)
+NEW_STORE_DROP = 0.30
 # Scores within the 4–5 mass and within the rest: fixed shapes, so the mean moves with share.
-_TOP = np.array([0.4, 0.6])  # 4, 5
-_LOW = np.array([0.25, 0.25, 0.5])  # 1, 2, 3
-
-
-@dataclass(frozen=True)
-class Drop:
-    start: datetime
-    size: float  # points of share of 4–5, e.g. 0.15
-    ramp: timedelta  # 0 for sudden
-    hold: timedelta
-
-    @property
-    def end(self) -> datetime:
-        return self.start + self.ramp + self.hold
-
-    def effect(self, at: datetime) -> float:
-        if at < self.start or at >= self.end:
-            return 0.0
-        if self.ramp and at < self.start + self.ramp:
-            return self.size * (at - self.start) / self.ramp
-        return self.size
+_PROBS_TOP = np.array([0.4, 0.6])  # 4, 5
+_PROBS_LOW = np.array([0.25, 0.25, 0.5])  # 1, 2, 3
+_SCORES = np.array([1, 2, 3, 4, 5])
 
 
 @dataclass(frozen=True)
 class StoreSpec:
     store_id: str
-    scenario: str
-    per_hour: float
+    kind: str  # "regular", "noisy", "small" or "new"
+    busiest: float  # ratings an hour at the busiest hour of an ordinary day
     share: float
-    noise: float  # sd of the day-to-day variation of the share around its level
+    wander: float  # sd of the day-to-day level
     peak_dip: float  # share lost at the busiest hour
-    drop: Drop | None = None
+    weekend: float  # volume on Saturdays and Sundays, relative
+    opens: timedelta = timedelta(0)  # from the start; new stores open later
+    drop_at: timedelta | None = None
 
 
 @dataclass(frozen=True)
-class DropResult:
-    store: StoreSpec
-    detected_at: datetime | None
-
-    @property
-    def delay(self) -> timedelta | None:
-        if self.detected_at is None or self.store.drop is None:
-            return None
-        return self.detected_at - self.store.drop.start
-
-
-@dataclass(frozen=True)
-class Evaluation:
-    drops: list[DropResult]
-    false_alerts: int
-    store_days: float
+class Run:
+    seed: int
+    days: int
+    stores: list[StoreSpec]
     alerts: list[AlertEvent]
 
-    @property
-    def false_per_100_store_days(self) -> float:
-        return 100 * self.false_alerts / self.store_days
+    def store_days(self, kind: str) -> float:
+        return sum((self.days * 24 - s.opens / timedelta(hours=1)) / 24 for s in self._of(kind))
+
+    def false_alerts(self, kind: str) -> int:
+        """Alerts opened on the scopes of stores of this kind, outside any injected drop."""
+        ids = {s.store_id: s for s in self._of(kind)}
+        count = 0
+        for a in self.alerts:
+            spec = ids.get(a.scope.store_id)
+            if a.resolved_at is not None or spec is None or a.scope.kind == "overall":
+                continue
+            if spec.drop_at is not None and a.opened_at >= START + spec.drop_at:
+                continue
+            count += 1
+        return count
+
+    def per_100_store_days(self, kind: str) -> tuple[float, float]:
+        """False alerts per 100 store-days, and its one-sided 95% upper bound (Poisson)."""
+        k, days = self.false_alerts(kind), self.store_days(kind)
+        upper = chi2.ppf(0.95, 2 * (k + 1)) / 2
+        return 100 * k / days, 100 * upper / days
+
+    def new_store_delays(self) -> list[float | None]:
+        """Minutes from each new store's drop to its first store alert (None: none by the
+        end)."""
+        delays: list[float | None] = []
+        for spec in self._of("new"):
+            assert spec.drop_at is not None
+            drop = START + spec.drop_at
+            found = [
+                a.opened_at
+                for a in self.alerts
+                if a.scope == Scope("store", spec.store_id)
+                and a.resolved_at is None
+                and a.opened_at >= drop
+            ]
+            delays.append((min(found) - drop) / timedelta(minutes=1) if found else None)
+        return delays
+
+    def _of(self, kind: str) -> list[StoreSpec]:
+        return [s for s in self.stores if s.kind == kind]
 
 
 def _rhythm(hour: float) -> float:
-    """Relative volume by hour of day: quiet nights, lunch and evening peaks (mean ≈ 1)."""
-    base = (
-        0.15 + 0.9 * math.exp(-((hour - 12.5) ** 2) / 6) + 0.8 * math.exp(-((hour - 18.5) ** 2) / 5)
+    """Relative volume by hour of day: quiet nights, lunch and evening peaks (peak ≈ 1)."""
+    return (
+        0.08
+        + 0.92 * math.exp(-((hour - 12.5) ** 2) / 6)
+        + 0.8 * math.exp(-((hour - 18.5) ** 2) / 5)
     )
-    return base / 0.62
 
 
-def scenarios(seed: int, days: int = 14) -> list[StoreSpec]:
-    rng = np.random.default_rng(seed)
+def chain(seed: int, regular: int = 200) -> list[StoreSpec]:
+    rng = np.random.default_rng([seed, 1])
     stores: list[StoreSpec] = []
 
-    def add(
-        scenario: str,
-        per_hour: float,
-        drop: Drop | None = None,
-        noise: float = 0.015,
-        peak_dip: float = 0.04,
-    ) -> None:
+    def add(kind: str, busiest: float, wander: float, **extra: timedelta) -> None:
         stores.append(
             StoreSpec(
-                f"{scenario}-{len(stores):03d}",
-                scenario,
-                per_hour,
-                float(rng.uniform(0.62, 0.9)),
-                noise,
-                peak_dip,
-                drop,
+                f"{kind}-{len(stores):03d}",
+                kind,
+                busiest,
+                float(rng.uniform(0.6, 0.88)),
+                wander,
+                float(rng.uniform(0.0, 0.06)),
+                float(rng.uniform(0.8, 1.5)),
+                **extra,
             )
         )
 
-    def drop_at(size: float, ramp_h: float = 0.0, hold_h: float = 4.0) -> Drop:
-        day = int(rng.integers(5, days - 2))
-        hour = float(rng.uniform(9, 17))
-        start = START + timedelta(days=day, hours=hour)
-        start = start.replace(minute=(start.minute // 10) * 10, second=0, microsecond=0)
-        return Drop(start, size, timedelta(hours=ramp_h), timedelta(hours=hold_h))
-
-    for _ in range(60):
-        add("stable", float(math.exp(rng.uniform(math.log(20), math.log(200)))))
+    for _ in range(regular):
+        add(
+            "regular",
+            float(math.exp(rng.uniform(math.log(20), math.log(640)))),
+            float(rng.uniform(0.005, 0.02)),
+        )
     for _ in range(10):
-        add("noisy stable", float(rng.uniform(30, 120)), noise=0.04)
+        add(
+            "noisy",
+            float(math.exp(rng.uniform(math.log(20), math.log(160)))),
+            float(rng.uniform(0.03, 0.05)),
+        )
     for _ in range(10):
-        add("strong rhythm", float(rng.uniform(30, 120)), peak_dip=0.10)
+        add("small", float(rng.uniform(3, 15)), float(rng.uniform(0.005, 0.02)))
     for _ in range(10):
-        add("small stable", 3.0)
-    for per_hour in (20, 40, 80, 160, 320, 640):
-        for size in (0.15, 0.25):
-            add("sudden drop", per_hour, drop_at(size))
-    for per_hour in (40, 160, 640):
-        add("gradual drop", per_hour, drop_at(0.20, ramp_h=3.0, hold_h=3.0))
-    for _ in range(4):
-        add("small store drop", 3.0, drop_at(0.30, hold_h=8.0))
+        opens = timedelta(days=NEW_STORE_DAY, hours=float(rng.uniform(0, 24)))
+        opens = timedelta(minutes=(opens // timedelta(minutes=10)) * 10)
+        add(
+            "new",
+            28.0,
+            float(rng.uniform(0.005, 0.02)),
+            opens=opens,
+            drop_at=opens + NEW_STORE_HISTORY,
+        )
     return stores
 
 
-def evaluate(seed: int = 7, days: int = 14, config: DetectorConfig | None = None) -> Evaluation:
+def simulate(
+    seed: int, days: int = 15, config: DetectorConfig | None = None, regular: int = 200
+) -> Run:
     config = config or DetectorConfig()
-    rng = np.random.default_rng(seed + 1)
-    stores = scenarios(seed, days)
-    per_day = int(timedelta(days=1) / config.window)
-    scores = np.array([1, 2, 3, 4, 5])
-    # counts[store][window] = per-channel score counts
-    table = np.zeros((len(stores), days * per_day, len(CHANNELS), 5), dtype=np.int64)
-    for s, spec in enumerate(stores):
-        # Stable means stationary: each day's share varies around the store's level.
-        wander = rng.normal(0, spec.noise, days)
-        for i in range(days * per_day):
-            at = START + i * config.window
-            volume = _rhythm(at.hour + at.minute / 60)
-            share = spec.share + wander[i // per_day] - spec.peak_dip * max(0.0, volume - 1) / 1.6
-            if spec.drop:
-                share -= spec.drop.effect(at)
-            share = min(0.97, max(0.03, share))
-            n = int(rng.poisson(spec.per_hour * volume * config.window / timedelta(hours=1)))
-            probs = np.concatenate([(1 - share) * _LOW, share * _TOP])
-            first = int(rng.binomial(n, CHANNELS[0][1]))
-            table[s, i, 0] = rng.multinomial(first, probs)
-            table[s, i, 1] = rng.multinomial(n - first, probs)
-
+    stores = chain(seed, regular)
+    counts = [
+        _ratings(spec, days, config.window, np.random.default_rng([seed, 2, s]))
+        for s, spec in enumerate(stores)
+    ]
     detector = Detector(config)
     alerts: list[AlertEvent] = []
     overall = Scope("overall")
-    for i in range(days * per_day):
+    scopes = [
+        (
+            Scope("store", spec.store_id),
+            *(Scope("store_channel", spec.store_id, channel) for channel, _ in CHANNELS),
+        )
+        for spec in stores
+    ]
+    first = [int(spec.opens / config.window) for spec in stores]
+    for i in range(days * int(timedelta(days=1) / config.window)):
         at = START + i * config.window
-        for s, spec in enumerate(stores):
-            store_counts = table[s, i].sum(axis=0)
-            alerts += detector.observe(
-                _window(Scope("store", spec.store_id), at, store_counts, scores)
-            )
-            for c, (channel, _) in enumerate(CHANNELS):
-                scope = Scope("store_channel", spec.store_id, channel)
-                alerts += detector.observe(_window(scope, at, table[s, i, c], scores))
-        alerts += detector.observe(_window(overall, at, table[:, i].sum(axis=(0, 1)), scores))
-    return _score(stores, alerts, days, config)
+        total = np.zeros(5, dtype=np.int64)
+        for s in range(len(stores)):
+            if i < first[s]:
+                continue
+            by_channel = counts[s][i]
+            both = by_channel.sum(axis=0)
+            total += both
+            store, *channels = scopes[s]
+            alerts += detector.observe(_window(store, at, both))
+            for scope, row in zip(channels, by_channel, strict=True):
+                alerts += detector.observe(_window(scope, at, row))
+        alerts += detector.observe(_window(overall, at, total))
+    return Run(seed, days, stores, alerts)
 
 
-def _window(scope: Scope, at: datetime, counts: np.ndarray, scores: np.ndarray) -> Window:
-    return Window(scope, at, int(counts.sum()), int(counts[3] + counts[4]), int(counts @ scores))
+def _ratings(spec: StoreSpec, days: int, window: timedelta, rng: np.random.Generator) -> np.ndarray:
+    """Score counts per window and channel: shape (windows, channels, 5 scores)."""
+    per_day = int(timedelta(days=1) / window)
+    starts = [START + i * window for i in range(days * per_day)]
+    volume = np.array([_rhythm(t.hour + t.minute / 60) for t in starts])
+    weekend = np.array([spec.weekend if t.weekday() >= 5 else 1.0 for t in starts])
+    level = np.zeros(days)  # AR(1) day-to-day level, stationary sd = wander
+    x = rng.normal(0, spec.wander)
+    for d in range(days):
+        x = 0.5 * x + math.sqrt(1 - 0.25) * rng.normal(0, spec.wander)
+        level[d] = x
+    share = spec.share + np.repeat(level, per_day) - spec.peak_dip * volume
+    since = np.array([t - START for t in starts])
+    if spec.drop_at is not None:
+        share = share - NEW_STORE_DROP * (since >= spec.drop_at)
+    share = np.clip(share, 0.03, 0.97)
+    # A new store's first day is flat: about 28 ratings every hour.
+    busy = np.ones_like(volume) if spec.kind == "new" else volume * weekend
+    n = rng.poisson(spec.busiest * busy * (window / timedelta(hours=1)))
+    out = np.zeros((len(starts), len(CHANNELS), 5), dtype=np.int64)
+    first = rng.binomial(n, CHANNELS[0][1])
+    for c, in_channel in enumerate((first, n - first)):
+        top = rng.binomial(in_channel, share)
+        fives = rng.binomial(top, _PROBS_TOP[1])
+        low = in_channel - top
+        ones = rng.binomial(low, _PROBS_LOW[0])
+        twos = rng.binomial(low - ones, _PROBS_LOW[1] / (1 - _PROBS_LOW[0]))
+        out[:, c] = np.stack([ones, twos, low - ones - twos, top - fives, fives], axis=1)
+    return out
 
 
-def _score(
-    stores: list[StoreSpec], alerts: list[AlertEvent], days: int, config: DetectorConfig
-) -> Evaluation:
-    opened = defaultdict(list)
-    for alert in alerts:
-        if alert.resolved_at is None and alert.scope.kind != "overall":
-            opened[alert.scope.store_id].append(alert)
-    results, false_alerts = [], 0
-    for spec in stores:
-        found = None
-        for alert in opened[spec.store_id]:
-            drop = spec.drop
-            if drop and drop.start <= alert.opened_at <= drop.end + timedelta(hours=2):
-                if alert.scope.kind == "store" and (found is None or alert.opened_at < found):
-                    found = alert.opened_at
-            else:
-                false_alerts += 1
-        if spec.drop:
-            results.append(DropResult(spec, found))
-    return Evaluation(results, false_alerts, len(stores) * days, alerts)
+def _window(scope: Scope, at: datetime, counts: np.ndarray) -> Window:
+    return Window(scope, at, int(counts.sum()), int(counts[3] + counts[4]), int(counts @ _SCORES))

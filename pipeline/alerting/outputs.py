@@ -55,6 +55,7 @@ class AlertRecord:
             likely_cause=self.why.likely_cause,
             version=2 if e.resolved_at else 1,
             payload=self.to_json().decode(),
+            severity=e.severity,
         )
 
     def to_json(self) -> bytes:
@@ -65,6 +66,7 @@ class AlertRecord:
                 "kind": e.kind,
                 "complaint_id": e.complaint_id or None,
                 "state": self.state,
+                "severity": e.severity,
                 "scope": e.scope.kind,
                 "store_id": e.scope.store_id or None,
                 "channel": e.scope.channel or None,

@@ -11,10 +11,11 @@ from datetime import UTC, datetime, timedelta
 
 from clickhouse_connect.driver.client import Client
 
-from pipeline.alerting.detector import AlertEvent, Detector, DetectorConfig, Scope, Window
+from pipeline.alerting.detector import Detector, DetectorConfig
 from pipeline.alerting.explain import explain
 from pipeline.alerting.outputs import AlertRecord
 from pipeline.alerting.sla import SlaTargets, sla_breaches
+from pipeline.alerting.stream import Ratings, ScopeFeed
 from pipeline.sinks import ClickHouseSink, Sink
 from pipeline.warehouse.tables import ALERTS
 
@@ -40,9 +41,6 @@ WHERE source_partition IN {partitions:Array(UInt16)}
 GROUP BY source_partition
 """
 
-# One store × channel's ratings in a window: store, channel, ratings, top-two ratings, sum.
-_Ratings = tuple[str, str, int, int, int]
-
 
 class AlertRunner:
     def __init__(
@@ -64,10 +62,10 @@ class AlertRunner:
         self.partitions, self.fresh = partitions, fresh
         self.sla = sla
         self.detector = Detector(config)
+        self.feed = ScopeFeed(self.detector)
         self.replay, self.lateness = replay, lateness
         self.next: datetime | None = None  # start of the first window not yet fed
         self.emitted: set[tuple[str, str]] | None = None
-        self.suppressed: set[str] = set()
 
     @property
     def window(self) -> timedelta:
@@ -158,7 +156,7 @@ class AlertRunner:
         rows = self.client.query(
             _WINDOWS, parameters={"minutes": minutes, "since": since, "until": until}
         ).result_rows
-        by_window: dict[datetime, list[_Ratings]] = defaultdict(list)
+        by_window: dict[datetime, list[Ratings]] = defaultdict(list)
         for w, store, channel, n, top2, score in rows:
             by_window[w.replace(tzinfo=None)].append(
                 (store, channel, int(n), int(top2), int(score))
@@ -166,12 +164,7 @@ class AlertRunner:
         records = []
         at = since
         while at < until:
-            events = [
-                event
-                for window in self._scope_windows(at, by_window.get(at, []))
-                for event in self.detector.observe(window)
-            ]
-            for event in self._one_alert_per_drop(events):
+            for event in self.feed.feed(at, by_window.get(at, [])):
                 key = (event.alert_id, event.state)
                 assert self.emitted is not None
                 if key in self.emitted:
@@ -180,44 +173,6 @@ class AlertRunner:
                 records.append(AlertRecord(event, explain(self.client, event)))
             at += self.window
         return records
-
-    def _one_alert_per_drop(self, events: list[AlertEvent]) -> list[AlertEvent]:
-        """A store × channel alert adds nothing while its store's own alert is open."""
-        open_stores = {
-            a.scope.store_id for a in self.detector.open_alerts() if a.scope.kind == "store"
-        }
-        kept = []
-        for event in events:
-            if event.alert_id in self.suppressed:
-                continue  # the resolution of an alert never raised
-            if (
-                event.scope.kind == "store_channel"
-                and event.resolved_at is None
-                and event.scope.store_id in open_stores
-            ):
-                self.suppressed.add(event.alert_id)
-                continue
-            kept.append(event)
-        return kept
-
-    def _scope_windows(self, at: datetime, rows: list[_Ratings]) -> list[Window]:
-        """Overall, per store and per store × channel; known scopes with no ratings get an
-        empty window, so their evidence fades in quiet hours too."""
-        totals: dict[Scope, list[int]] = defaultdict(lambda: [0, 0, 0])
-        for store, channel, n, top2, score in rows:
-            for scope in (
-                Scope("overall"),
-                Scope("store", store),
-                Scope("store_channel", store, channel),
-            ):
-                t = totals[scope]
-                t[0] += n
-                t[1] += top2
-                t[2] += score
-        for scope in self.detector.scopes():
-            totals.setdefault(scope, [0, 0, 0])
-        stamp = at.replace(tzinfo=UTC)
-        return [Window(scope, stamp, *t) for scope, t in totals.items()]
 
     def _floor(self, moment: datetime) -> datetime:
         epoch = datetime(1970, 1, 1)

@@ -1,0 +1,180 @@
+"""``gapwatch alerts evaluate``: the detector measured against issue #21's targets.
+
+Speed on pipeline.alerting.cells (sudden drops at constant rates, against B), false alerts
+and a new store's first day on pipeline.alerting.harness (a chain of stores with rhythm and
+wander), on several seeds; every target is checked on every seed.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Sequence
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import dataclass
+
+from rich.table import Table
+
+from pipeline.alerting.cells import CELLS, Cell, measure
+from pipeline.alerting.detector import DetectorConfig
+from pipeline.alerting.harness import Run, simulate
+
+# Where 30 minutes is physically possible: (drop, rate) cells held to it.
+HALF_HOUR_CELLS = ((0.15, 640), (0.25, 320), (0.25, 640))
+NEW_STORE_MINUTES = 150.0
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    seeds: tuple[int, ...]
+    cells: list[Cell]
+    runs: list[Run]
+
+
+@dataclass(frozen=True)
+class Check:
+    target: str
+    seed: int
+    met: bool
+    shown: str
+
+
+def evaluate(
+    seeds: Sequence[int],
+    stores: int = 40,
+    config: DetectorConfig | None = None,
+    progress: Callable[[str], None] = lambda _step: None,
+    regular: int = 200,
+) -> Evaluation:
+    """Each seed in a process of its own (they share nothing), as many at once as cores."""
+    cells: list[Cell] = []
+    runs: list[Run] = []
+    with ProcessPoolExecutor(max_workers=min(len(seeds), os.cpu_count() or 1)) as pool:
+        futures = [pool.submit(_one_seed, seed, stores, config, regular) for seed in seeds]
+        for done, future in enumerate(as_completed(futures), 1):
+            seed_cells, run = future.result()
+            cells += seed_cells
+            runs.append(run)
+            progress(f"{done} of {len(seeds)} seeds measured")
+    order = {seed: i for i, seed in enumerate(seeds)}
+    cells.sort(key=lambda c: order[c.seed])
+    runs.sort(key=lambda r: order[r.seed])
+    return Evaluation(tuple(seeds), cells, runs)
+
+
+def _one_seed(
+    seed: int, stores: int, config: DetectorConfig | None, regular: int
+) -> tuple[list[Cell], Run]:
+    cells = [measure(rate, drop, stores, seed, config) for drop, rate in CELLS]
+    return cells, simulate(seed, config=config, regular=regular)
+
+
+def checks(result: Evaluation) -> list[Check]:
+    """Every target on every seed."""
+    found: list[Check] = []
+    for cell in result.cells:
+        where = f"{cell.drop:.0%} at {cell.rate:g}/h"
+        found.append(
+            Check(
+                f"median ≤ 1.5·B + window, {where}",
+                cell.seed,
+                cell.meets(0.5, 1.5),
+                _times(cell.of_b(0.5)),
+            )
+        )
+        found.append(
+            Check(
+                f"p90 ≤ 3·B + window, {where}",
+                cell.seed,
+                cell.meets(0.9, 3.0),
+                _times(cell.of_b(0.9)),
+            )
+        )
+        found.append(
+            Check(
+                f"coverage ≥ 95%, {where}", cell.seed, cell.coverage >= 0.95, f"{cell.coverage:.0%}"
+            )
+        )
+        if (cell.drop, cell.rate) in HALF_HOUR_CELLS:
+            median, p90 = cell.quantile(0.5), cell.quantile(0.9)
+            found.append(
+                Check(
+                    f"median ≤ 30 min and p90 ≤ 45 min, {where}",
+                    cell.seed,
+                    median is not None and p90 is not None and median <= 30 and p90 <= 45,
+                    f"{_minutes(median)} / {_minutes(p90)}",
+                )
+            )
+    for run in result.runs:
+        rate, upper = run.per_100_store_days("regular")
+        found.append(
+            Check(
+                "false alerts ≤ 1 per 100 store-days, 95% bound ≤ 1.5",
+                run.seed,
+                rate <= 1.0 and upper <= 1.5,
+                f"{rate:.2f} (≤ {upper:.2f})",
+            )
+        )
+        small = run.false_alerts("small")
+        found.append(Check("stores under 20 an hour page nobody", run.seed, small == 0, str(small)))
+        delays = run.new_store_delays()
+        late = [d for d in delays if d is None or d > NEW_STORE_MINUTES]
+        worst = None if None in delays else max(d for d in delays if d is not None)
+        found.append(
+            Check(
+                "a new store's 30-point drop after 14 h: alerted ≤ 150 min",
+                run.seed,
+                not late,
+                f"{len(delays) - len(late)}/{len(delays)}, worst {_minutes(worst)}",
+            )
+        )
+    return found
+
+
+def report(result: Evaluation) -> list[Table]:
+    speed = Table(title="Sudden drops against the optimum B (store scope)", header_style="bold")
+    for column in ("drop", "ratings/h", "B", "median / B", "p90 / B", "worst / B", "alerted"):
+        speed.add_column(column, justify="right")
+    for drop, rate in CELLS:
+        cells = [c for c in result.cells if (c.drop, c.rate) == (drop, rate)]
+        speed.add_row(
+            f"{drop:.0%}",
+            f"{rate:g}",
+            f"{cells[0].b_minutes:.0f} min",
+            *(" ".join(_times(c.of_b(q)) for c in cells) for q in (0.5, 0.9, 1.0)),
+            " ".join(f"{c.coverage:.0%}" for c in cells),
+        )
+    speed.caption = f"one value per seed ({', '.join(map(str, result.seeds))})"
+    quiet = Table(title="False alerts per 100 store-days (95% upper bound)", header_style="bold")
+    quiet.add_column("seed", justify="right")
+    for kind in ("regular", "noisy", "small"):
+        quiet.add_column(kind, justify="right")
+    quiet.add_column("new stores: minutes to the alert", justify="left")
+    for run in result.runs:
+        quiet.add_row(
+            str(run.seed),
+            *(
+                f"{run.per_100_store_days(k)[0]:.2f} (≤ {run.per_100_store_days(k)[1]:.2f})"
+                for k in ("regular", "noisy", "small")
+            ),
+            " ".join(_minutes(d) for d in run.new_store_delays()),
+        )
+    targets = Table(title="Targets, on every seed", header_style="bold")
+    targets.add_column("target")
+    targets.add_column("met on", justify="right")
+    targets.add_column("values", justify="left")
+    by_target: dict[str, list[Check]] = {}
+    for check in checks(result):
+        by_target.setdefault(check.target, []).append(check)
+    for target, found in by_target.items():
+        met = sum(c.met for c in found)
+        mark = "[green]" if met == len(found) else "[red]"
+        targets.add_row(target, f"{mark}{met}/{len(found)}[/]", " ".join(c.shown for c in found))
+    return [speed, quiet, targets]
+
+
+def _times(value: float | None) -> str:
+    return "never" if value is None else f"{value:.2f}×"
+
+
+def _minutes(value: float | None) -> str:
+    return "never" if value is None else f"{value:.0f}"
