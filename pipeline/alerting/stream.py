@@ -11,23 +11,24 @@ from collections import defaultdict
 from datetime import UTC, datetime
 
 from pipeline.alerting.detector import AlertEvent, Detector, Scope, Window
+from pipeline.alerting.slow import SlowChecks
 
 # One store × channel's ratings in a window: store, channel, ratings, top-two ratings, sum.
 Ratings = tuple[str, str, int, int, int]
 
 
 class ScopeFeed:
-    def __init__(self, detector: Detector) -> None:
+    def __init__(self, detector: Detector, slow: SlowChecks | None = None) -> None:
         self.detector = detector
+        self.slow = slow or SlowChecks()
         self.suppressed: set[str] = set()
 
     def feed(self, at: datetime, rows: list[Ratings]) -> list[AlertEvent]:
         """The alerts that open or resolve once the window starting ``at`` (UTC) closes."""
-        events = [
-            event
-            for window in self._scope_windows(at, rows)
-            for event in self.detector.observe(window)
-        ]
+        events = []
+        for window in self._scope_windows(at, rows):
+            events += self.detector.observe(window)
+            events += self.slow.observe(window)  # drifts and small stores, at a day's end
         return self._one_alert_per_drop(events)
 
     def _scope_windows(self, at: datetime, rows: list[Ratings]) -> list[Window]:

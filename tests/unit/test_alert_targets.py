@@ -73,3 +73,13 @@ def test_a_new_store_is_watched_from_its_first_day(result):
         delays = run.new_store_delays()
         assert None not in delays
         assert sorted(delays)[len(delays) // 2 - 1] <= NEW_STORE_MINUTES, (run.seed, delays)
+
+
+def test_slow_drifts_are_flagged_within_two_weeks_and_rarely_falsely(result):
+    """A 10-point drift over 14 days: most are flagged by day 14 (within 7 days is out of
+    reach, README), at a small cost in false flags, which leaves the false-alert budget
+    under 1 per 100 store-days with the fast detector's."""
+    assert {d.rate for d in result.drifts} == {20, 80, 320}
+    for d in result.drifts:
+        assert d.flagged_by(14) >= 0.8, (d.seed, d.rate, d.flagged_by(14))
+        assert d.false_per_100_store_days <= 0.25, (d.seed, d.rate, d.false_per_100_store_days)
