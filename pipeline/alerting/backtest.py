@@ -18,7 +18,7 @@ from typing import Any
 from pipeline.alerting.detector import Detector, DetectorConfig
 from pipeline.alerting.explain import Explanation
 from pipeline.alerting.outputs import AlertRecord
-from pipeline.alerting.stream import Ratings, ScopeFeed
+from pipeline.alerting.stream import Ratings, ScopeFeed, floor
 from pipeline.contracts import SatisfactionEvent
 from pipeline.contracts.decode import Limits, Rejection, decode
 
@@ -65,7 +65,7 @@ def windows_of(
     them: a top-two rating scores 4 or 5."""
     cells: dict[datetime, dict[tuple[str, str], list[int]]] = defaultdict(dict)
     for e in events:
-        at = _floor(e.ts.astimezone(UTC), window)
+        at = floor(e.ts.astimezone(UTC), window)
         counts = cells[at].setdefault((e.store_id, e.channel), [0, 0, 0])
         counts[0] += 1
         counts[1] += e.score >= 4
@@ -100,8 +100,3 @@ def as_line(record: AlertRecord) -> dict[str, Any]:
     row = record.row()._asdict()
     del row["payload"]
     return row
-
-
-def _floor(moment: datetime, step: timedelta) -> datetime:
-    epoch = datetime(1970, 1, 1, tzinfo=UTC)
-    return epoch + ((moment - epoch) // step) * step

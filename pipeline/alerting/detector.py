@@ -25,13 +25,19 @@ Per scope (overall, store, store × channel) it keeps:
 
 from __future__ import annotations
 
-import hashlib
 import math
 from collections import deque
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
-from pipeline.alerting.events import AlertEvent, DetectorConfig, Scope, ShareDrop, Window
+from pipeline.alerting.events import (
+    AlertEvent,
+    DetectorConfig,
+    Scope,
+    ShareDrop,
+    Window,
+    alert_id,
+)
 from pipeline.alerting.threshold import threshold
 
 __all__ = ["AlertEvent", "Detector", "DetectorConfig", "Scope", "ShareDrop", "Window"]
@@ -203,7 +209,7 @@ class Detector:
             ratings=n,
         )
         alert = AlertEvent(
-            alert_id=_alert_id(w.scope, end),
+            alert_id=alert_id(w.scope, end.isoformat()),
             scope=w.scope,
             opened_at=end,
             resolved_at=None,
@@ -369,7 +375,3 @@ def _grid(share: float) -> float:
 def _llr(w: Window, ref: float, alt: float) -> float:
     """Evidence (nats) that this window's share is ``alt`` rather than ``ref``."""
     return w.top2 * math.log(alt / ref) + (w.ratings - w.top2) * math.log((1 - alt) / (1 - ref))
-
-
-def _alert_id(scope: Scope, opened_at: datetime) -> str:
-    return hashlib.sha256(f"{scope}|{opened_at.isoformat()}".encode()).hexdigest()[:16]

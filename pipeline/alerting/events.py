@@ -3,6 +3,7 @@ its configuration, and the alerts it opens and resolves."""
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -103,3 +104,9 @@ class AlertEvent:
     @property
     def state(self) -> str:
         return "resolved" if self.resolved_at else "open"
+
+
+def alert_id(*parts: object) -> str:
+    """An alert's id from what makes it that alert: the same parts, the same id, so a replay
+    raises no alert twice."""
+    return hashlib.sha256("|".join(map(str, parts)).encode()).hexdigest()[:16]

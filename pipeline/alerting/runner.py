@@ -15,7 +15,7 @@ from pipeline.alerting.detector import Detector, DetectorConfig
 from pipeline.alerting.explain import explain
 from pipeline.alerting.outputs import AlertRecord
 from pipeline.alerting.sla import SlaTargets, sla_breaches
-from pipeline.alerting.stream import Ratings, ScopeFeed
+from pipeline.alerting.stream import Ratings, ScopeFeed, floor
 from pipeline.sinks import ClickHouseSink, Sink
 from pipeline.warehouse.tables import ALERTS
 
@@ -95,9 +95,9 @@ class AlertRunner:
                 return []
             event_time = min(event_time, held)
         # A window is closed once event time has moved past its end by the allowed lateness.
-        until = self._floor(event_time - self.lateness)
+        until = floor(event_time - self.lateness, self.window)
         if self.next is None:
-            self.next = self._floor(until - self.replay)
+            self.next = floor(until - self.replay, self.window)
         if until <= self.next:
             return []
         records = self._feed(self.next, until)
@@ -173,11 +173,6 @@ class AlertRunner:
                 records.append(AlertRecord(event, explain(self.client, event)))
             at += self.window
         return records
-
-    def _floor(self, moment: datetime) -> datetime:
-        epoch = datetime(1970, 1, 1)
-        step = self.window
-        return epoch + ((moment - epoch) // step) * step
 
     def _already_emitted(self) -> set[tuple[str, str]]:
         rows = self.client.query(

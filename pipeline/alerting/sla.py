@@ -3,13 +3,12 @@ time) and resolved when the late response or resolution arrives."""
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from clickhouse_connect.driver.client import Client
 
-from pipeline.alerting.detector import AlertEvent, Scope
+from pipeline.alerting.events import AlertEvent, Scope, alert_id
 from pipeline.alerting.explain import Explanation
 from pipeline.alerting.outputs import AlertRecord
 from pipeline.gaps import ACTIONS, NO_DIMENSION
@@ -89,7 +88,7 @@ def _record(
     missing = "first response" if kind == "sla_first_response" else "resolution"
     hours = target / timedelta(hours=1)
     event = AlertEvent(
-        alert_id=hashlib.sha256(f"{kind}|{complaint_id}".encode()).hexdigest()[:16],
+        alert_id=alert_id(kind, complaint_id),
         scope=Scope("complaint", store, channel),
         opened_at=deadline,
         resolved_at=done,

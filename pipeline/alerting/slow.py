@@ -13,13 +13,12 @@ several days). An open check resolves at the next check that finds the store bac
 
 from __future__ import annotations
 
-import hashlib
 import math
 from collections import deque
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 
-from pipeline.alerting.events import AlertEvent, Scope, ShareDrop, Window
+from pipeline.alerting.events import AlertEvent, Scope, ShareDrop, Window, alert_id
 
 
 @dataclass(frozen=True)
@@ -122,9 +121,7 @@ class SlowChecks:
         if open_alert is None and low:
             start = datetime.fromordinal(recent[0][0]).replace(tzinfo=at.tzinfo)
             alert = AlertEvent(
-                alert_id=hashlib.sha256(f"{scope}|{trigger}|{at.isoformat()}".encode()).hexdigest()[
-                    :16
-                ],
+                alert_id=alert_id(scope, trigger, at.isoformat()),
                 scope=scope,
                 opened_at=at,
                 resolved_at=None,

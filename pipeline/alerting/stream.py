@@ -8,7 +8,7 @@ from a file of events, so both raise the same alerts from the same ratings.
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from pipeline.alerting.detector import AlertEvent, Detector, Scope, Window
 from pipeline.alerting.slow import SlowChecks
@@ -68,3 +68,10 @@ class ScopeFeed:
                 continue
             kept.append(event)
         return kept
+
+
+def floor(moment: datetime, step: timedelta) -> datetime:
+    """The start of the window of ``step`` holding ``moment`` (windows start at the epoch, in
+    the moment's own zone or none)."""
+    epoch = datetime(1970, 1, 1, tzinfo=moment.tzinfo)
+    return epoch + ((moment - epoch) // step) * step
