@@ -196,7 +196,7 @@ class Detector:
             s.suspicious = s.suspicious or cusum.value >= limit / 2
             if cusum.value >= limit + c.open_evidence:
                 crossed = crossed or cusum
-        if crossed is None or self._busiest(s) < c.page_min_rate:
+        if crossed is None or not self._pages(s):
             return []
         assert crossed.start is not None
         end = w.start + c.window
@@ -262,6 +262,15 @@ class Detector:
             return self.config.hour_prior_ratings
         spread = max(excess / hours, 1e-6)
         return min(self.config.hour_prior_ratings, max(30.0, binomial / spread))
+
+    def pages(self, scope: Scope) -> bool:
+        """Whether alerts on this scope page: it rates ``page_min_rate`` an hour or more at
+        its busiest hour of the day (the slow checks watch the others)."""
+        state = self._states.get(scope)
+        return state is not None and self._pages(state)
+
+    def _pages(self, s: _ScopeState) -> bool:
+        return self._busiest(s) >= self.config.page_min_rate
 
     def _busiest(self, s: _ScopeState) -> float:
         """Ratings an hour in the scope's busiest hour of the day."""

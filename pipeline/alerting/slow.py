@@ -1,10 +1,12 @@
 """Checks that need days, run at each day's end on event time, beside the detector.
 
-- **Drift**: once a week, a store's last days against a reference that stops two weeks
-  before them (so it is frozen as far as a slow drift is concerned): a learned baseline
-  absorbs a drift of a point a day, this does not. A watch alert, never a page.
-- **Small stores**: a store rating fewer than 20 an hour at its busiest pages nobody; once
-  a day its last days are compared with its own previous four weeks, as a watch alert.
+- **Drift**: every day (or on one weekday), a store's last days against a reference that
+  stops two weeks before them (so it is frozen as far as a slow drift is concerned): a
+  learned baseline absorbs a drift of a point a day, this does not. A watch alert, never a
+  page.
+- **Small stores**: a store whose alerts do not page (the detector's ``pages``: fewer than
+  20 ratings an hour at its busiest) has its last days compared, once a day, with its own
+  previous four weeks, as a watch alert.
 
 Both weigh the difference against binomial noise and the store's day-to-day wander (the
 variance of its daily shares in the reference beyond binomial, AR(1)-inflated for a mean of
@@ -15,6 +17,7 @@ from __future__ import annotations
 
 import math
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 
@@ -30,7 +33,6 @@ class SlowConfig:
     drift_weekday: int | None = None
     z: float = 3.0  # how many standard errors below the reference (checked daily)
     least_drift: float = 0.04  # and at least this many points
-    small_rate: float = 20.0  # ratings an hour at the busiest hour, below which a store is small
     small_z: float = 2.5
     small_least: float = 0.15
     # Of a mean over n days of an AR(1) level with φ = 0.5: (1 + φ) / (1 − φ) / n.
@@ -44,14 +46,17 @@ class _Store:
     n: int = 0
     top2: int = 0
     score: int = 0
-    by_hour: list[int] = field(default_factory=lambda: [0] * 24)  # ratings per hour of day
-    days_seen: int = 0
     open: dict[str, AlertEvent] = field(default_factory=dict)
 
 
 class SlowChecks:
-    def __init__(self, config: SlowConfig | None = None) -> None:
+    def __init__(
+        self, config: SlowConfig | None = None, pages: Callable[[Scope], bool] = lambda _: True
+    ) -> None:
+        """``pages``: whether a store's own alerts page (Detector.pages); the others are the
+        small stores, checked daily."""
         self.config = config or SlowConfig()
+        self.pages = pages
         self._stores: dict[str, _Store] = {}
 
     def observe(self, w: Window) -> list[AlertEvent]:
@@ -65,11 +70,9 @@ class SlowChecks:
                 s.days.append((s.today, s.n, s.top2, s.score))
                 events = self._checks(w.scope, s, w.start.replace(hour=0, minute=0, second=0))
             s.today, s.n, s.top2, s.score = day, 0, 0, 0
-            s.days_seen += 1
         s.n += w.ratings
         s.top2 += w.top2
         s.score += w.score_sum
-        s.by_hour[w.start.hour] += w.ratings
         return events
 
     def _checks(self, scope: Scope, s: _Store, at: datetime) -> list[AlertEvent]:
@@ -77,7 +80,7 @@ class SlowChecks:
         events: list[AlertEvent] = []
         if c.drift_weekday is None or at.weekday() == c.drift_weekday:
             events += self._judge(scope, s, at, "drift", c.gap_days, c.z, c.least_drift)
-        if max(s.by_hour) / max(s.days_seen, 1) < c.small_rate:  # its busiest hour, on average
+        if not self.pages(scope):
             events += self._judge(scope, s, at, "daily", 0, c.small_z, c.small_least)
         return events
 

@@ -20,7 +20,7 @@ Ratings = tuple[str, str, int, int, int]
 class ScopeFeed:
     def __init__(self, detector: Detector, slow: SlowChecks | None = None) -> None:
         self.detector = detector
-        self.slow = slow or SlowChecks()
+        self.slow = slow or SlowChecks(pages=detector.pages)
         self.suppressed: set[str] = set()
 
     def feed(self, at: datetime, rows: list[Ratings]) -> list[AlertEvent]:
