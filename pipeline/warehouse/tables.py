@@ -173,12 +173,13 @@ class Table:
         if missing:
             raise ValueError(f"{self.name}: no key column {sorted(missing)}")
 
-    @property
+    # Derived once per table: rows are keyed and placed on the ingest path, row by row.
+    @cached_property
     def row_columns(self) -> tuple[str, ...]:
         """The columns of a row as the agents build and write it."""
         return tuple(self.row._fields)  # type: ignore[attr-defined]  # a NamedTuple's, which type[] cannot name
 
-    @property
+    @cached_property
     def columns(self) -> tuple[str, ...]:
         """The columns every row has, those appended since left out."""
         return self.row_columns[: len(self.row_columns) - len(self.appended)]
@@ -187,15 +188,19 @@ class Table:
     def _key_at(self) -> tuple[int, ...]:
         return tuple(self.row_columns.index(c) for c in self.key_columns)
 
+    @cached_property
+    def _position_at(self) -> tuple[int, int] | None:
+        if "source_offset" not in self.columns:
+            return None
+        return self.columns.index("source_partition"), self.columns.index("source_offset")
+
     def key(self, row: Row) -> str:
         return self.key_of(*(row[i] for i in self._key_at))
 
     def position(self, row: Row) -> tuple[int, int] | None:
         """Where the row's message sat (partition, offset), for tables that record it."""
-        if "source_offset" not in self.columns:
-            return None
-        at = self.columns.index
-        return int(row[at("source_partition")]), int(row[at("source_offset")])
+        at = self._position_at
+        return None if at is None else (int(row[at[0]]), int(row[at[1]]))
 
 
 SATISFACTION_EVENTS = Table(
