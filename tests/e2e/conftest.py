@@ -47,7 +47,9 @@ class RunningWorker:
 def worker_process(settings: Settings, tmp_path) -> Iterator[RunningWorker]:
     port = free_port()
     env = settings.with_(web_port=port).env()
-    with Children(tmp_path / "logs") as children:
+    # Each start logs in a directory of its own, so a killed worker's last words survive.
+    starts = len(list(tmp_path.glob("logs*")))
+    with Children(tmp_path / (f"logs-{starts}" if starts else "logs")) as children:
         children.start("worker", ["worker"], env)
         worker = RunningWorker(children, port)
         deadline = time.monotonic() + 120

@@ -46,6 +46,10 @@ class Traffic(threading.Thread):
         self.complaint_ids: set[str] = set()
         self.update_keys: set[tuple[str, str]] = set()
         self.malformed: list[bytes] = []
+        # Where the broker put each event (partition, offset), from its acknowledgements:
+        # a shortfall in the warehouse then names the offsets that went missing.
+        self.placed: dict[str, tuple[int, int]] = {}
+        self.send_errors: list[BaseException] = []
         self.error: BaseException | None = None
 
     def run(self) -> None:
@@ -78,7 +82,9 @@ class Traffic(threading.Thread):
                 event["expectation"] = {"reliability": rng.randint(3, 5)}
                 event["perception"] = {"reliability": rng.randint(1, 5)}
             raw = orjson.dumps(event)
-            producer.send("satisfaction-events", key=store.encode(), value=raw)
+            sent_at = producer.send("satisfaction-events", key=store.encode(), value=raw)
+            sent_at.add_callback(self._placed, event["event_id"])
+            sent_at.add_errback(self.send_errors.append)
             self.event_ids.add(event["event_id"])
             sent.append((store, raw))
             if i % 10 == 0:
@@ -92,6 +98,11 @@ class Traffic(threading.Thread):
             producer.send("satisfaction-events", key=store.encode(), value=raw)
         producer.flush()
         producer.close()
+        if self.send_errors:
+            raise AssertionError(f"the broker refused sends: {self.send_errors[:3]}")
+
+    def _placed(self, event_id: str, metadata) -> None:
+        self.placed.setdefault(event_id, (metadata.partition, metadata.offset))
 
     def _complaint(self, producer, rng, n: int, store: str, now: datetime) -> None:
         complaint_id = f"p{self.phase}-c{n}"
@@ -202,6 +213,23 @@ def _writing(stats: dict | None) -> bool:
     return bool(stats) and any(t["batches"] for t in stats["worker"]["topics"].values())
 
 
+def missing_events(client, traffic: list[Traffic]) -> str:
+    """The events the warehouse lacks, by phase and partition, with their offset ranges."""
+    have = {r[0] for r in client.query("SELECT event_id FROM satisfaction_events").result_rows}
+    lines = []
+    for t in traffic:
+        gone = sorted(t.placed.get(e, (-1, -1)) for e in t.event_ids - have)
+        by_partition: dict[int, list[int]] = {}
+        for partition, offset in gone:
+            by_partition.setdefault(partition, []).append(offset)
+        for partition, offsets in sorted(by_partition.items()):
+            lines.append(
+                f"phase {t.phase} partition {partition}: {len(offsets)} missing, "
+                f"offsets {offsets[0]}..{offsets[-1]}"
+            )
+    return "; ".join(lines) or "none missing"
+
+
 def caught_up(worker, events: int, complaints: int, updates: int, dead: int) -> bool:
     counts = written(worker)
     return (
@@ -288,12 +316,21 @@ def test_twenty_kills_and_a_new_broker_lose_and_double_nothing(settings, tmp_pat
         malformed = phase1.malformed + phase2.malformed
         restarted = time.monotonic()
         with worker_process(config, tmp_path) as worker:
-            worker.wait_until(
-                lambda _t, w=worker: caught_up(
-                    w, len(events), len(complaints), len(updates), len(malformed)
-                ),
-                timeout=300,
-            )
+            try:
+                worker.wait_until(
+                    lambda _t, w=worker: caught_up(
+                        w, len(events), len(complaints), len(updates), len(malformed)
+                    ),
+                    timeout=300,
+                )
+            except AssertionError as short:
+                worker.kill()  # the warehouse opens in one process at a time
+                client = connect(settings.warehouse.dsn)
+                try:
+                    where = missing_events(client, [phase1, phase2])
+                finally:
+                    client.close()
+                raise AssertionError(f"{where}; worker logs in {tmp_path}") from short
             caught = time.monotonic() - restarted
             final = worker.stats()["worker"]
             repaired.append(final["repaired_blocks"])
