@@ -5,8 +5,9 @@ chDB lets one process open a data path, and on the embedded stack that process i
 worker. So that analysts can query while it runs, `pipeline.warehouse.connect` gives other
 processes an ordinary clickhouse-connect HTTP client pointed here when the path is taken:
 the same client API and SQL, with the worker's engine behind it. Queries run read-only
-(ClickHouse's own `readonly`, as `gapwatch sql` sets it); the one write allowed is an insert
-into `review_labels`, which is what `gapwatch review import` does.
+(ClickHouse's own `readonly`, as `gapwatch sql` sets it); the writes allowed are the
+operators' own tables: inserts into `review_labels` (`gapwatch review import`) and `stores`
+(`gapwatch stores load`).
 """
 
 from __future__ import annotations
@@ -41,8 +42,9 @@ _REQUEST_PARAMS = {
     "readonly",
 }
 _FORMAT = re.compile(r"\bFORMAT\s+(\w+)\s*;?\s*$", re.IGNORECASE)
-_REVIEW_INSERT = re.compile(
-    r"^\s*INSERT\s+INTO\s+`?review_labels`?\s*\(([^)]*)\)\s*FORMAT\s+(\w+)\s*$", re.IGNORECASE
+_OPERATOR_INSERT = re.compile(
+    r"^\s*INSERT\s+INTO\s+`?(review_labels|stores)`?\s*\(([^)]*)\)\s*FORMAT\s+(\w+)\s*$",
+    re.IGNORECASE,
 )
 _CODE = re.compile(r"Code:\s*(\d+)")
 _HANDSHAKE = "SELECT name, value, readonly FROM system.settings LIMIT 10000"
@@ -94,15 +96,16 @@ def answer(client: Client, params: dict[str, str], body: bytes) -> tuple[bytes, 
         head, _, body = body.partition(b"\n")
         query = head.decode("utf-8")
     if query is not None and (body or query.lstrip()[:6].upper() == "INSERT"):
-        insert = _REVIEW_INSERT.match(query)
+        insert = _OPERATOR_INSERT.match(query)
         if insert is None:
             raise PermissionError(
-                "Code: 164. DB::Exception: the worker answers read-only queries only; the one "
-                "write it accepts is an insert into review_labels (READONLY)"
+                "Code: 164. DB::Exception: the worker answers read-only queries only; the "
+                "writes it accepts are inserts into review_labels and stores (READONLY)"
             )
-        columns = [c.strip(" `") for c in insert.group(1).split(",")]
-        client.raw_insert("review_labels", columns, insert_block=body, fmt=insert.group(2))
-        return b"", insert.group(2)
+        table, fmt = insert.group(1).lower(), insert.group(3)
+        columns = [c.strip(" `") for c in insert.group(2).split(",")]
+        client.raw_insert(table, columns, insert_block=body, fmt=fmt)
+        return b"", fmt
     sql = query if query is not None else body.decode("utf-8")
     found = _FORMAT.search(sql)
     fmt = found.group(1) if found else params.get("default_format", "TabSeparated")

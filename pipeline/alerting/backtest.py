@@ -21,6 +21,7 @@ from pipeline.alerting.outputs import AlertRecord
 from pipeline.alerting.stream import Ratings, ScopeFeed, floor
 from pipeline.contracts import SatisfactionEvent
 from pipeline.contracts.decode import Limits, Rejection, decode
+from pipeline.warehouse.stores import Directory
 
 # History has no "now": any event time is plausible in a backtest.
 _ANY_TIME = Limits(max_future=timedelta(days=36_500), max_age=timedelta(days=36_500))
@@ -76,15 +77,20 @@ def windows_of(
     }
 
 
-def backtest(lines: Iterable[bytes], config: DetectorConfig | None = None) -> Backtest:
-    """Every alert the detector would have raised over the events' span, in event time."""
+def backtest(
+    lines: Iterable[bytes],
+    config: DetectorConfig | None = None,
+    directory: Directory | None = None,
+) -> Backtest:
+    """Every alert the detector would have raised over the events' span, in event time;
+    with the stores' ``directory``, on region and brand scopes too."""
     result = Backtest()
     detector = Detector(config)
     window = detector.config.window
     by_window = windows_of(read_events(lines, result), window)
     if not by_window:
         return result
-    feed = ScopeFeed(detector)
+    feed = ScopeFeed(detector, directory=directory)
     result.first, last = min(by_window), max(by_window)
     result.last = last + window
     at = result.first

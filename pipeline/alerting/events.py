@@ -48,12 +48,13 @@ class DetectorConfig:
 
 @dataclass(frozen=True)
 class Scope:
-    kind: str  # "overall", "store" or "store_channel"
+    kind: str  # "overall", "region", "brand", "store" or "store_channel"
     store_id: str = ""
     channel: str = ""
+    group: str = ""  # the region's or brand's name, for those kinds
 
     def __str__(self) -> str:
-        return ":".join(p for p in (self.kind, self.store_id, self.channel) if p)
+        return ":".join(p for p in (self.kind, self.group, self.store_id, self.channel) if p)
 
 
 @dataclass(frozen=True)

@@ -25,8 +25,14 @@ def _where(alert: AlertEvent) -> tuple[str, dict[str, datetime | str]]:
         "end": alert.window_end,
         "store": alert.scope.store_id,
         "channel": alert.scope.channel,
+        "group": alert.scope.group,
     }
     clause = "bucket >= {start:DateTime} AND bucket < {end:DateTime}"
+    if alert.scope.kind in ("region", "brand"):  # the stores of the group, as listed now
+        clause += (
+            f" AND store_id IN (SELECT store_id FROM stores FINAL "
+            f"WHERE {alert.scope.kind} = {{group:String}})"
+        )
     if alert.scope.store_id:
         clause += " AND store_id = {store:String}"
     if alert.scope.channel:

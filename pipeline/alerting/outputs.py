@@ -56,6 +56,7 @@ class AlertRecord:
             version=2 if e.resolved_at else 1,
             payload=self.to_json().decode(),
             severity=e.severity,
+            scope_group=e.scope.group,
         )
 
     def to_json(self) -> bytes:
@@ -68,6 +69,7 @@ class AlertRecord:
                 "state": self.state,
                 "severity": e.severity,
                 "scope": e.scope.kind,
+                "group": e.scope.group or None,
                 "store_id": e.scope.store_id or None,
                 "channel": e.scope.channel or None,
                 "opened_at": e.opened_at,

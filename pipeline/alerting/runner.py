@@ -17,6 +17,7 @@ from pipeline.alerting.outputs import AlertRecord
 from pipeline.alerting.sla import SlaTargets, sla_breaches
 from pipeline.alerting.stream import Ratings, ScopeFeed, floor
 from pipeline.sinks import ClickHouseSink, Sink
+from pipeline.warehouse.stores import read_directory
 from pipeline.warehouse.tables import ALERTS
 
 _WINDOWS = """
@@ -76,6 +77,9 @@ class AlertRunner:
         and return the alerts new to the table (already written there)."""
         if self.emitted is None:
             self.emitted = self._already_emitted()
+        # Stores join or change regions while the worker runs: read at every step (a few
+        # hundred rows at most).
+        self.feed.directory = read_directory(self.client)
         records = self._drops() + self._sla_breaches()
         for r in records:
             self.sink.add(r.row())

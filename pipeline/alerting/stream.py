@@ -1,4 +1,5 @@
-"""Closed event-time windows → scope windows → the detector → one alert per drop.
+"""Closed event-time windows → scope windows (overall, region, brand, store, store ×
+channel) → the detector → one alert per drop.
 
 The part of alerting that neither reads the warehouse nor writes anything: the worker's
 alert runner feeds it windows from the satisfaction rollup, ``gapwatch alerts backtest``
@@ -12,15 +13,25 @@ from datetime import UTC, datetime, timedelta
 
 from pipeline.alerting.detector import AlertEvent, Detector, Scope, Window
 from pipeline.alerting.slow import SlowChecks
+from pipeline.warehouse.stores import Directory
 
 # One store × channel's ratings in a window: store, channel, ratings, top-two ratings, sum.
 Ratings = tuple[str, str, int, int, int]
 
 
 class ScopeFeed:
-    def __init__(self, detector: Detector, slow: SlowChecks | None = None) -> None:
+    def __init__(
+        self,
+        detector: Detector,
+        slow: SlowChecks | None = None,
+        directory: Directory | None = None,
+    ) -> None:
+        """``directory``: each store's region and brand (``pipeline.warehouse.stores``); each
+        region and brand then has a scope pooling its stores' ratings, which pages by the
+        same rule as any scope, so stores too quiet to page alone are watched together."""
         self.detector = detector
         self.slow = slow or SlowChecks(pages=detector.pages)
+        self.directory: Directory = directory or {}
         self.suppressed: set[str] = set()
 
     def feed(self, at: datetime, rows: list[Ratings]) -> list[AlertEvent]:
@@ -38,6 +49,7 @@ class ScopeFeed:
         for store, channel, n, top2, score in rows:
             for scope in (
                 Scope("overall"),
+                *self._groups(store),
                 Scope("store", store),
                 Scope("store_channel", store, channel),
             ):
@@ -49,6 +61,13 @@ class ScopeFeed:
             totals.setdefault(scope, [0, 0, 0])
         stamp = at.replace(tzinfo=UTC)
         return [Window(scope, stamp, *t) for scope, t in totals.items()]
+
+    def _groups(self, store: str) -> tuple[Scope, ...]:
+        group = self.directory.get(store)
+        if group is None:
+            return ()
+        named = (("region", group.region), ("brand", group.brand))
+        return tuple(Scope(kind, group=name) for kind, name in named if name)
 
     def _one_alert_per_drop(self, events: list[AlertEvent]) -> list[AlertEvent]:
         """A store × channel alert adds nothing while its store's own alert is open."""

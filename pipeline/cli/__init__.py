@@ -9,6 +9,7 @@ from pipeline.cli import (  # noqa: F401  (they register subcommands)
     grafana,
     report,
     stack,
+    stores,
     warehouse,
 )
 from pipeline.cli._root import main

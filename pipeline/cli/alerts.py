@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import BinaryIO
+from typing import BinaryIO, TextIO
 
 import click
 
@@ -56,11 +56,25 @@ def evaluate_command(seeds: str, stores: int, chain: int) -> None:
 @click.argument("events", type=click.File("rb"))
 @click.option("--evidence", type=float, help="Overrides GAPWATCH_ALERT_EVIDENCE.")
 @click.option("--min-ratings", type=int, help="Overrides GAPWATCH_ALERT_MIN_RATINGS.")
-def backtest_command(events: BinaryIO, evidence: float | None, min_ratings: int | None) -> None:
+@click.option(
+    "--stores",
+    type=click.File("r", encoding="utf-8"),
+    help="The store directory (CSV: store_id,region,brand), for region and brand scopes.",
+)
+def backtest_command(
+    events: BinaryIO, evidence: float | None, min_ratings: int | None, stores: TextIO | None
+) -> None:
     """Run the live detector over EVENTS (JSON lines in the satisfaction-events contract, or
     - for standard input) on event time, and print the alerts it would have raised as JSON
     lines with the alerts table's fields. A summary goes to standard error."""
     import orjson
+
+    from pipeline.warehouse.stores import DirectoryError, parse_csv
+
+    try:
+        directory = parse_csv(stores.read()) if stores else None
+    except DirectoryError as exc:
+        raise click.BadParameter(str(exc), param_hint="--stores") from None
 
     from pipeline.alerting import DetectorConfig
     from pipeline.alerting.backtest import as_line, backtest
@@ -70,7 +84,7 @@ def backtest_command(events: BinaryIO, evidence: float | None, min_ratings: int 
         open_evidence=config.alerting.evidence if evidence is None else evidence,
         min_ratings=config.alerting.min_ratings if min_ratings is None else min_ratings,
     )
-    result = backtest(events, detector)
+    result = backtest(events, detector, directory)
     out = click.get_binary_stream("stdout")
     for record in result.alerts:
         out.write(orjson.dumps(as_line(record), option=orjson.OPT_APPEND_NEWLINE))

@@ -131,6 +131,7 @@ class AlertRow(NamedTuple):
     version: int  # 1 open, 2 resolved
     payload: str  # the JSON sent to the alerts topic and the webhook (alert_outbox_mv)
     severity: str  # "page" or "watch" (migration 0010)
+    scope_group: str  # a region or brand scope's name, else "" (migration 0011)
 
 
 class HealthRow(NamedTuple):
@@ -220,7 +221,7 @@ ALERTS = Table(
     AlertRow,
     ("alert_id", "version"),
     keyed=False,  # the alert runner never writes an alert twice; the token covers retries
-    appended=("severity",),
+    appended=("severity", "scope_group"),
 )
 # A worker's lag per partition, written by its health timer every few seconds. Not through
 # a sink: a heartbeat row lost in a crash is replaced by the next one.

@@ -15,6 +15,7 @@ import pytest
 from pipeline.alerting import AlertRunner, Webhook
 from pipeline.config import PROJECT_ROOT
 from pipeline.warehouse import connect, migrate
+from pipeline.warehouse.stores import StoreGroup, write_directory
 from pipeline.warehouse.tables import (
     ALERTS,
     COMPLAINTS,
@@ -131,6 +132,27 @@ def test_a_drop_becomes_one_explained_alert_that_resolves(client):
         ("overall", "", True, opened.why.gaps["gap3_delivery"]),
         ("store", "S1", True, opened.why.gaps["gap3_delivery"]),
     ]
+
+
+def test_stores_in_the_directory_raise_region_and_brand_alerts_explained_by_their_stores(
+    client,
+):
+    write_directory(
+        client, {"S1": StoreGroup("north", "fastfix"), "S9": StoreGroup("south", "fastfix")}
+    )
+    records = AlertRunner(client, replay=timedelta(days=30)).step()
+    opened = {str(r.event.scope): r for r in records if r.state == "open"}
+    assert {"region:north", "brand:fastfix"} <= set(opened)
+    assert "region:south" not in opened  # S9 rates nothing: its region has no evidence
+    region = opened["region:north"]
+    assert region.event.scope.group == "north" and region.event.severity == "page"
+    assert region.why.gaps.get("gap3_delivery", 0) >= 1  # S1's complaints: north's store
+    assert json.loads(region.to_json())["group"] == "north"
+    rows = client.query(
+        "SELECT scope_group, resolved_at IS NOT NULL FROM alerts FINAL "
+        "WHERE scope IN ('region', 'brand') ORDER BY scope"
+    ).result_rows
+    assert rows == [("fastfix", True), ("north", True)]
 
 
 @pytest.fixture

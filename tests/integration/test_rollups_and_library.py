@@ -97,7 +97,7 @@ def test_rollups_are_backfilled_from_an_older_warehouse(client, tmp_path):
         shutil.copy(path, older)
     migrate(client, older)
     seed(client, older=True)
-    assert [m.version for m in migrate(client, MIGRATIONS)] == [3, 4, 5, 6, 7, 8, 9, 10]
+    assert [m.version for m in migrate(client, MIGRATIONS)] == list(range(3, 12))
     assert rows(client, "SELECT sum(ratings), sum(score_sum) FROM satisfaction_hour") == [(36, 113)]
     assert rows(client, "SELECT sum(responses) FROM servqual_minute") == [(37,)]
     assert rows(client, "SELECT sum(complaints) FROM complaints_hour") == [(10,)]
