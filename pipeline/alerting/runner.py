@@ -20,6 +20,14 @@ from pipeline.sinks import ClickHouseSink, Sink
 from pipeline.warehouse.stores import read_directory
 from pipeline.warehouse.tables import ALERTS
 
+# Whole days of each store before the replay starts: what the slow checks read further back.
+_DAYS = """
+SELECT store_id, toDate(bucket) AS day, sum(ratings), sum(top2_ratings), sum(score_sum)
+FROM satisfaction_hour
+WHERE bucket >= {since:DateTime} AND bucket < {until:DateTime}
+GROUP BY store_id, day
+"""
+
 _WINDOWS = """
 SELECT toStartOfInterval(bucket, INTERVAL {minutes:UInt32} MINUTE) AS w, store_id, channel,
        sum(ratings), sum(top2_ratings), sum(score_sum)
@@ -102,11 +110,27 @@ class AlertRunner:
         until = floor(event_time - self.lateness, self.window)
         if self.next is None:
             self.next = floor(until - self.replay, self.window)
+            self._seed_slow_checks(self.next)
         if until <= self.next:
             return []
         records = self._feed(self.next, until)
         self.next = until
         return records
+
+    def _seed_slow_checks(self, replay_from: datetime) -> None:
+        """Daily totals from before the replay, so drift and small-store checks work from a
+        restart without replaying a month and a half of windows."""
+        first_day = replay_from.replace(hour=0, minute=0, second=0, microsecond=0)
+        slow = self.feed.slow
+        rows = self.client.query(
+            _DAYS,
+            parameters={
+                "since": first_day - timedelta(days=slow.history_days),
+                "until": first_day,
+            },
+        ).result_rows
+        for store, day, n, top2, score in rows:
+            slow.seed(store, day.toordinal(), int(n), int(top2), int(score))
 
     def _held_back_to(self, partitions: int) -> datetime | None:
         """Event time as far as every partition has been written: a partition still being

@@ -59,6 +59,23 @@ class SlowChecks:
         self.pages = pages
         self._stores: dict[str, _Store] = {}
 
+    @property
+    def history_days(self) -> int:
+        """How many whole days before a check its judgement reads."""
+        c = self.config
+        return c.recent_days + c.gap_days + c.reference_days
+
+    def seed(self, store: str, day: int, ratings: int, top2: int, score_sum: int) -> None:
+        """A whole day of a store's ratings (``day``: its ordinal) from before the first
+        window observed, e.g. from the warehouse's daily totals at a start, so the checks
+        need not replay a month of windows. Days at or after the store's first observed
+        day are ignored: those come through ``observe``."""
+        s = self._stores.setdefault(store, _Store())
+        if s.today >= 0 and day >= s.today:
+            return
+        s.days.append((day, ratings, top2, score_sum))
+        s.days = deque(sorted(s.days), maxlen=s.days.maxlen)
+
     def observe(self, w: Window) -> list[AlertEvent]:
         if w.scope.kind != "store":
             return []

@@ -275,3 +275,26 @@ def test_a_backtest_of_the_same_events_raises_the_same_alerts(client, tmp_path):
     first = as_line(replayed.alerts[0])
     assert set(first) == set(ALERTS.row_columns) - {"payload"}
     assert first["alert_id"] == replayed.alerts[0].event.alert_id and first["version"] == 1
+
+
+def test_drift_checks_read_the_days_before_the_replay_from_the_rollups(empty):
+    """Six weeks at 78% 4–5 scores, then six days at 68%: a drift the learned baseline
+    absorbs. The runner replays only 7 days, yet the drift check has its month-old
+    reference, from the daily totals of the rollups."""
+    rows, n = [], 0
+    for day in range(48):
+        share = 0.68 if day >= 42 else 0.78
+        for hour in range(10, 20):
+            at = START + timedelta(days=day, hours=hour)
+            for i in range(30):
+                score = 5 if (i + 0.5) / 30 < share else 2
+                rows.append(
+                    (f"e{n}", at + timedelta(seconds=i * 100), "S1", "app", None, None, score,
+                     {}, {}, 0, n)
+                )  # fmt: skip
+                n += 1
+    empty.insert("satisfaction_events", rows, column_names=list(SATISFACTION_EVENTS.columns))
+    records = AlertRunner(empty, replay=timedelta(days=7)).step()
+    drifts = [r.event for r in records if r.event.trigger == "drift"]
+    assert drifts and drifts[0].severity == "watch" and drifts[0].scope.store_id == "S1"
+    assert drifts[0].opened_at <= START + timedelta(days=48)
