@@ -16,6 +16,7 @@ from rich.table import Table
 
 from pipeline.alerting.cells import CELLS, Cell, measure
 from pipeline.alerting.detector import DetectorConfig
+from pipeline.alerting.distribution import SHAPES, TYPICAL, information_ratio
 from pipeline.alerting.drifts import Drifts
 from pipeline.alerting.drifts import measure as measure_drifts
 from pipeline.alerting.harness import Run, simulate
@@ -196,7 +197,25 @@ def report(result: Evaluation) -> list[Table]:
         met = sum(c.met for c in found)
         mark = "[green]" if met == len(found) else "[red]"
         targets.add_row(target, f"{mark}{met}/{len(found)}[/]", " ".join(c.shown for c in found))
-    return [speed, quiet, slow, targets]
+    return [speed, quiet, slow, distribution_table(), targets]
+
+
+def distribution_table() -> Table:
+    """How much faster a detector of the whole 1–5 distribution could be, by drop shape."""
+    table = Table(
+        title="Evidence per rating of the whole 1–5 distribution over the share of 4–5",
+        header_style="bold",
+    )
+    table.add_column("drop", justify="right")
+    for shape in SHAPES:
+        table.add_column(f"lost ratings {shape}", justify="right")
+    for drop in (0.10, 0.15, 0.25):
+        table.add_row(
+            f"{drop:.0%}",
+            *(f"{information_ratio(TYPICAL, drop, to):.2f}×" for to in SHAPES.values()),
+        )
+    table.caption = f"baseline distribution of scores 1–5: {', '.join(map(str, TYPICAL))}"
+    return table
 
 
 def _times(value: float | None) -> str:
