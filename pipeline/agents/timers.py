@@ -14,6 +14,7 @@ from faust.types import TP
 from pipeline.agents.group_watch import assigned
 from pipeline.agents.health import health_rows
 from pipeline.agents.worker import Worker
+from pipeline.kafka.faust_internals import CommitGuard
 from pipeline.warehouse.tables import PIPELINE_HEALTH
 
 log = logging.getLogger(__name__)
@@ -36,11 +37,15 @@ def reload_models(app: faust.App, worker: Worker) -> None:
 
 
 def follow_assignments(app: faust.App, worker: Worker) -> None:
+    guard = CommitGuard(app)
+
     @app.on_partitions_assigned.connect  # type: ignore[arg-type]  # mode's SignalHandlerT: (sender, *args, signal=, **kwargs)
     async def repair_first(app: faust.App, assigned: set[TP], **kwargs: Any) -> None:
         # Partitions may come from a worker killed mid-insert: its block is completed from
         # the write ledger before anything replayed from them is written.
         worker.ledger.repair_needed.set()
+        # And no commit passes over messages never written (pipeline.kafka.faust_internals).
+        await guard.on_assignment(assigned)
 
     @app.on_partitions_revoked.connect  # type: ignore[arg-type]  # mode's SignalHandlerT: (sender, *args, signal=, **kwargs)
     async def forget_revoked(app: faust.App, revoked: set[TP], **kwargs: Any) -> None:

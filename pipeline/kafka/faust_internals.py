@@ -9,6 +9,7 @@ import logging
 from typing import Any
 
 import faust
+from faust.transport.drivers.aiokafka import ensure_aiokafka_TP
 from faust.types import TP
 
 log = logging.getLogger(__name__)
@@ -100,3 +101,69 @@ async def partitions_of(app: faust.App, topics: tuple[str, ...]) -> list[TP]:
         return [TP(t, p) for t in topics for p in sorted(consumer.partitions_for_topic(t) or ())]
 
     return await thread.call_thread(look)
+
+
+class CommitGuard:
+    """Faust commits the lowest run of acknowledged offsets of a partition
+    (``Consumer._new_offset``) and refuses one that leaves a hole after the committed offset,
+    but only when that offset is above 0: a partition the group never committed (a new
+    topic, a new broker) has no such guard. Should messages at its head be fetched, dropped
+    (a rebalance clears Faust's buffers) and not fetched again, a later run of acknowledged
+    offsets is committed past them, and they are lost. This guard holds such a partition to
+    where its reading starts, its beginning offset learned at each assignment (the group
+    reads from there with ``auto_offset_reset`` earliest, Faust's default), until the
+    acknowledgements reach it: a hole then stalls the commit, and a restart reads it again.
+    """
+
+    def __init__(self, app: faust.App) -> None:
+        self.app = app
+        self.starts: dict[TP, int] = {}
+        self.installed = False
+
+    async def on_assignment(self, partitions: set[TP]) -> None:
+        """At each assignment, before anything is fetched (Faust holds the partitions
+        paused until its assignment callbacks return)."""
+        if not self.installed:
+            self.installed = self.install()
+        await self.learn_starts(partitions)
+
+    def install(self) -> bool:
+        """Wrap the consumer's ``_new_offset``; False (Faust's own behaviour kept) when the
+        private names are gone."""
+        consumer = self.app.consumer
+        original = getattr(consumer, "_new_offset", None)
+        acked = getattr(consumer, "_acked", None)
+        committed = getattr(consumer, "_committed_offset", None)
+        if original is None or acked is None or committed is None:
+            log.warning("Faust's consumer has changed: commits keep Faust's own hole guard")
+            return False
+
+        def guarded(tp: TP) -> int | None:
+            start = None if committed.get(tp) else self.starts.get(tp)
+            pending = acked.get(tp)
+            # One offset of slack, as Faust's own guard: a transaction's marker is never acked.
+            if start is not None and pending and min(pending) - start > 1:
+                return None
+            return original(tp)
+
+        setattr(consumer, "_new_offset", guarded)  # noqa: B010  (a private method, on purpose)
+        return True
+
+    async def learn_starts(self, partitions: set[TP]) -> None:
+        """Each assigned partition's beginning offset (aiokafka's public
+        ``beginning_offsets``, on the consumer thread); unknown ones stay unguarded."""
+        thread = _consumer_thread(self.app)
+        if thread is None or not partitions:
+            self.starts = {}
+            return
+
+        async def look() -> dict[TP, int]:
+            consumer = thread._ensure_consumer()
+            found = await consumer.beginning_offsets([ensure_aiokafka_TP(tp) for tp in partitions])
+            return {TP(tp.topic, tp.partition): offset for tp, offset in found.items()}
+
+        try:
+            self.starts = await thread.call_thread(look)
+        except Exception as exc:  # no guard is Faust's behaviour, not a failure
+            log.warning("could not read the partitions' beginning offsets: %s", exc)
+            self.starts = {}

@@ -230,6 +230,21 @@ def missing_events(client, traffic: list[Traffic]) -> str:
     return "; ".join(lines) or "none missing"
 
 
+def log_evidence(tmp_path) -> str:
+    """What the workers' logs say about delivery: holes they saw, assignments per start."""
+    lines = []
+    for log in sorted(tmp_path.glob("logs*/worker.log")):
+        text = log.read_text(encoding="utf-8", errors="replace")
+        assigned = text.count("Setting newly assigned partitions")
+        notable = [
+            ln[-200:]
+            for ln in text.splitlines()
+            if "never delivered" in ln or "beginning offsets" in ln or "repaired an" in ln
+        ]
+        lines.append(f"{log.parent.name}: {assigned} assignments; " + " | ".join(notable))
+    return "\n".join(lines)
+
+
 def caught_up(worker, events: int, complaints: int, updates: int, dead: int) -> bool:
     counts = written(worker)
     return (
@@ -330,7 +345,7 @@ def test_twenty_kills_and_a_new_broker_lose_and_double_nothing(settings, tmp_pat
                     where = missing_events(client, [phase1, phase2])
                 finally:
                     client.close()
-                raise AssertionError(f"{where}; worker logs in {tmp_path}") from short
+                raise AssertionError(f"{where}\n{log_evidence(tmp_path)}") from short
             caught = time.monotonic() - restarted
             final = worker.stats()["worker"]
             repaired.append(final["repaired_blocks"])
