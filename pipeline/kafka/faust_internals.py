@@ -147,6 +147,7 @@ class CommitGuard:
             return original(tp)
 
         setattr(consumer, "_new_offset", guarded)  # noqa: B010  (a private method, on purpose)
+        log.info("commits of never-committed partitions guarded from their beginning offsets")
         return True
 
     async def learn_starts(self, partitions: set[TP]) -> None:
@@ -164,6 +165,7 @@ class CommitGuard:
 
         try:
             self.starts = await thread.call_thread(look)
+            log.info("beginning offsets of %d assigned partitions read", len(self.starts))
         except Exception as exc:  # no guard is Faust's behaviour, not a failure
             log.warning("could not read the partitions' beginning offsets: %s", exc)
             self.starts = {}

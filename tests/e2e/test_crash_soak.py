@@ -20,7 +20,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import orjson
 import pytest
-from kafka import KafkaConsumer, KafkaProducer
+from kafka import KafkaConsumer, KafkaProducer, TopicPartition
 
 from pipeline.config import PROJECT_ROOT
 from pipeline.processes import Children, free_port, wait_for_file
@@ -230,6 +230,22 @@ def missing_events(client, traffic: list[Traffic]) -> str:
     return "; ".join(lines) or "none missing"
 
 
+def committed_lag(bootstrap: str, group: str) -> dict[tuple[str, int], int]:
+    """Partitions of the input topics whose committed offset is short of their end."""
+    consumer = KafkaConsumer(bootstrap_servers=bootstrap, group_id=group, enable_auto_commit=False)
+    try:
+        short = {}
+        for topic in ("satisfaction-events", "complaints", "complaint-updates"):
+            parts = [TopicPartition(topic, p) for p in consumer.partitions_for_topic(topic) or ()]
+            for tp, end in consumer.end_offsets(parts).items():
+                behind = end - (consumer.committed(tp) or 0)
+                if behind:
+                    short[(tp.topic, tp.partition)] = behind
+        return short
+    finally:
+        consumer.close()
+
+
 def log_evidence(tmp_path) -> str:
     """What the workers' logs say about delivery: holes they saw, assignments per start."""
     lines = []
@@ -362,6 +378,8 @@ def test_twenty_kills_and_a_new_broker_lose_and_double_nothing(settings, tmp_pat
                 timeout=120,
             )
             assert worker.stop() == 0
+        # The group committed everything it wrote: no commit stalled behind a hole.
+        assert committed_lag(second, "gapwatch-soak") == {}
     watches[-1].stop()
     hook.stop()
 
