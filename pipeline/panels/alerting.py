@@ -36,18 +36,19 @@ RULES = (
         uid="gapwatch-satisfaction-drop",
         title="Satisfaction drop",
         sql="""
-SELECT scope, store_id, channel, toFloat64(count()) AS open_alerts
+SELECT scope, scope_group, store_id, channel, toFloat64(count()) AS open_alerts
 FROM alerts FINAL
 WHERE kind = 'satisfaction_drop' AND resolved_at IS NULL AND opened_at >= $__fromTime
-GROUP BY scope, store_id, channel""",
-        columns=("scope", "store_id", "channel", "open_alerts"),
+GROUP BY scope, scope_group, store_id, channel""",
+        columns=("scope", "scope_group", "store_id", "channel", "open_alerts"),
         operator="gt",
         threshold=0,
         window_s=7 * 86400,
         pending="0s",
         no_data="OK",
         summary="GapWatch's detector holds an open satisfaction-drop alert for "
-        "{{ $labels.scope }} {{ $labels.store_id }} {{ $labels.channel }}; "
+        "{{ $labels.scope }} {{ $labels.scope_group }} {{ $labels.store_id }} "
+        "{{ $labels.channel }}; "
         "its likely cause is in the alerts table and on the ops dashboard.",
         severity="page",
     ),

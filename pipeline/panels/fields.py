@@ -63,6 +63,7 @@ FIELDS: dict[str, Field] = {
     "score": Field("Score", "text"),
     "kind": Field("Kind", "text"),
     "scope": Field("Scope", "text"),
+    "scope_group": Field("Region or brand", "text"),
     "likely_cause": Field("Likely cause", "text"),
     "source": Field("Written to", "text"),
     "topic": Field("Topic", "text"),

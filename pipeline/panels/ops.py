@@ -152,7 +152,7 @@ alerts = Section(
             "Open alerts",
             "table",
             """
-SELECT opened_at, kind, scope, store_id, channel,
+SELECT opened_at, kind, scope, scope_group, store_id, channel,
        if(kind = 'satisfaction_drop', round(drop, 3), NULL) AS drop,
        if(kind = 'satisfaction_drop', ratings, NULL) AS ratings,
        likely_cause
@@ -164,6 +164,7 @@ LIMIT 50""",
                 "opened_at",
                 "kind",
                 "scope",
+                "scope_group",
                 "store_id",
                 "channel",
                 "drop",
@@ -342,7 +343,8 @@ OPS = Dashboard(
             "Alerts",
             """
 SELECT opened_at AS time, ifNull(resolved_at, now()) AS timeEnd,
-       concat(kind, ' · ', scope, if(store_id = '', '', concat(' ', store_id)), ': ',
+       concat(kind, ' · ', scope, if(scope_group = '', '', concat(' ', scope_group)),
+              if(store_id = '', '', concat(' ', store_id)), ': ',
               likely_cause) AS text,
        [kind, scope] AS tags
 FROM alerts FINAL

@@ -34,8 +34,9 @@ ROWS: dict[str, list[tuple]] = {
     "Median minutes to first response": [(float("nan"),)],
     "Dead letters": [(T, "complaints", 1)],
     "Open alerts": [
-        (T, "satisfaction_drop", "store", "S2", "", 0.25, 40, "gap 3"),
-        (T, "sla_first_response", "complaint", "S1", "app", None, None, "late"),  # no drop
+        (T, "satisfaction_drop", "store", "", "S2", "", 0.25, 40, "gap 3"),
+        (T, "sla_first_response", "complaint", "", "S1", "app", None, None, "late"),  # no drop
+        (T, "satisfaction_drop", "region", "north", "", "", 0.2, 90, "gap 2"),
     ],
 }
 
@@ -84,9 +85,10 @@ def test_tables_have_human_titles_percentages_and_integers(page):
 def test_alerts_show_a_drop_only_where_there_is_one(page):
     rows = re.findall(r"<tr>(.*?)</tr>", _panel(page, "Open alerts"))[1:]
     cells = [re.findall(r"<td(?: [^>]*)?>(.*?)</td>", row) for row in rows]
-    assert [(c[0], c[1], c[5], c[6]) for c in cells] == [
-        ("2026-11-20 22:00", "satisfaction_drop", "25.0 pts", "40"),
-        ("2026-11-20 22:00", "sla_first_response", "—", "—"),
+    assert [(c[0], c[1], c[2], c[3], c[6], c[7]) for c in cells] == [
+        ("2026-11-20 22:00", "satisfaction_drop", "store", "", "25.0 pts", "40"),
+        ("2026-11-20 22:00", "sla_first_response", "complaint", "", "—", "—"),
+        ("2026-11-20 22:00", "satisfaction_drop", "region", "north", "20.0 pts", "90"),
     ]
 
 
