@@ -210,7 +210,9 @@ def test_every_alert_rule_query_runs_and_the_drop_rule_fires(filled, client):
         assert columns == rule.columns, rule.title
         values[rule.uid] = rows
     firing = [row for row in values["gapwatch-satisfaction-drop"] if row[-1] > 0]
-    assert any(row[1] == DROP_STORE for row in firing)
+    drop_rule = next(r for r in RULES if r.uid == "gapwatch-satisfaction-drop")
+    store = drop_rule.columns.index("store_id")
+    assert any(row[store] == DROP_STORE for row in firing)
     # Data is flowing and nothing is behind: the health rules stay quiet.
     (rows_written,) = values["gapwatch-no-data"]
     assert rows_written[0] >= 1
