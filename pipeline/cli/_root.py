@@ -71,16 +71,21 @@ def settings() -> Settings:
         raise click.UsageError(str(exc)) from None
 
 
-def with_warehouse(work: Callable[[Client], T], config: Settings | None = None) -> T:
+def with_warehouse(
+    work: Callable[[Client], T], config: Settings | None = None, *, migrated: bool = False
+) -> T:
     """Run `work` on a client of the configured warehouse, closed after; a warehouse that
     cannot be reached or refuses, or a statement that is not read-only, becomes a clear
-    error, not a traceback."""
-    from pipeline.warehouse import WarehouseError, connect
+    error, not a traceback. ``migrated``: apply pending migrations first (a command that
+    writes or reads the operators' tables may come before any worker)."""
+    from pipeline.warehouse import WarehouseError, connect, migrate
     from pipeline.warehouse.readonly import ReadOnlyError
 
-    dsn = (config or settings()).warehouse.dsn
+    config = config or settings()
     try:
-        with closing(connect(dsn)) as client:
+        with closing(connect(config.warehouse.dsn)) as client:
+            if migrated:
+                migrate(client, config.infra_dir / "clickhouse" / "migrations")
             return work(client)
     except (WarehouseError, ReadOnlyError) as exc:
         raise click.ClickException(str(exc)) from None

@@ -15,7 +15,6 @@ from pipeline.cli._root import main, settings, with_warehouse
 from pipeline.config import Settings
 
 if TYPE_CHECKING:
-    from clickhouse_connect.driver.client import Client
     from rich.console import Console
 
     from pipeline.classifier.assessment import Assessment
@@ -115,15 +114,10 @@ def train_command(without_reviews: bool) -> None:
 
 
 def _corrections(config: Settings) -> list[tuple[str, str, str | None]]:
-    from pipeline.warehouse import migrate
     from pipeline.warehouse.review import stored
 
-    def read(client: Client) -> list[tuple[str, str, str | None]]:
-        migrate(client, config.infra_dir / "clickhouse" / "migrations")
-        return stored(client)
-
     try:
-        return with_warehouse(read, config)
+        return with_warehouse(stored, config, migrated=True)
     except click.ClickException as exc:
         raise click.ClickException(f"{exc.message} (or train with --without-reviews)") from None
 
@@ -298,7 +292,6 @@ def review_import(file: Path) -> None:
     from pydantic import ValidationError
 
     from pipeline.contracts.review_label import ReviewLabel
-    from pipeline.warehouse import migrate
     from pipeline.warehouse.review import store
 
     labels, refused = [], 0
@@ -313,13 +306,7 @@ def review_import(file: Path) -> None:
                 f"{'.'.join(map(str, e['loc'])) or 'line'}: {e['msg']}" for e in exc.errors()
             )
             click.echo(f"{file.name}:{n}: {reason}", err=True)
-    config = settings()
-
-    def save(client: Client) -> int:
-        migrate(client, config.infra_dir / "clickhouse" / "migrations")
-        return store(client, labels, file.name)
-
-    stored = with_warehouse(save, config)
+    stored = with_warehouse(lambda client: store(client, labels, file.name), migrated=True)
     click.echo(f"stored {stored} labels from {file.name}; refused {refused} lines")
     click.echo("run `gapwatch train` to use them", err=True)
     if refused:

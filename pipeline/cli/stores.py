@@ -3,22 +3,10 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import click
 
-from pipeline.cli._root import FORMAT, emit, main, settings, with_warehouse
-
-if TYPE_CHECKING:
-    from clickhouse_connect.driver.client import Client
-
-
-def _migrated(client: Client) -> Client:
-    """The warehouse with its schema up to date (a first command may come before a worker)."""
-    from pipeline.warehouse import migrate
-
-    migrate(client, settings().infra_dir / "clickhouse" / "migrations")
-    return client
+from pipeline.cli._root import FORMAT, emit, main, with_warehouse
 
 
 @main.group()
@@ -38,7 +26,7 @@ def load(csv_file: Path) -> None:
         directory = parse_csv(csv_file.read_text(encoding="utf-8-sig"))
     except DirectoryError as exc:
         raise click.ClickException(f"{csv_file}: {exc}") from None
-    written = with_warehouse(lambda client: write_directory(_migrated(client), directory))
+    written = with_warehouse(lambda client: write_directory(client, directory), migrated=True)
     regions = {g.region for g in directory.values() if g.region}
     brands = {g.brand for g in directory.values() if g.brand}
     click.echo(f"{written} stores recorded: {len(regions)} regions, {len(brands)} brands")
@@ -50,6 +38,6 @@ def list_stores(fmt: str) -> None:
     """The store directory as the alert runner reads it."""
     from pipeline.warehouse.stores import read_directory
 
-    directory = with_warehouse(lambda client: read_directory(_migrated(client)))
+    directory = with_warehouse(read_directory, migrated=True)
     rows = [(store, g.region, g.brand) for store, g in sorted(directory.items())]
     emit(["store_id", "region", "brand"], rows, fmt)
