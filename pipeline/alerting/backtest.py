@@ -63,16 +63,20 @@ def windows_of(
     events: Iterable[SatisfactionEvent], window: timedelta
 ) -> dict[datetime, list[Ratings]]:
     """Ratings per window start (UTC) and store × channel, as the satisfaction rollup holds
-    them: a top-two rating scores 4 or 5."""
+    them: a top-two rating scores 4 or 5; the last count is of 1s."""
     cells: dict[datetime, dict[tuple[str, str], list[int]]] = defaultdict(dict)
     for e in events:
         at = floor(e.ts.astimezone(UTC), window)
-        counts = cells[at].setdefault((e.store_id, e.channel), [0, 0, 0])
+        counts = cells[at].setdefault((e.store_id, e.channel), [0, 0, 0, 0])
         counts[0] += 1
         counts[1] += e.score >= 4
         counts[2] += e.score
+        counts[3] += e.score == 1
     return {
-        at: [(store, channel, n, top2, score) for (store, channel), (n, top2, score) in by.items()]
+        at: [
+            (store, channel, n, top2, score, ones)
+            for (store, channel), (n, top2, score, ones) in by.items()
+        ]
         for at, by in cells.items()
     }
 

@@ -1,10 +1,13 @@
 """How fast the detector finds a drop, against the optimum, cell by cell.
 
-A cell is a rate (ratings an hour, constant, as B assumes) and a drop size. Each store in it
-has a top-2 share that wanders from day to day (sd drawn up to ``max_wander``), a week of
-history, then a sudden drop at a random moment of a day that lasts 4·B plus an hour; the
-store scope's first alert after the drop counts, with the delay a person would see (to the
-end of the window that raised it). B is pipeline.alerting.optimum's exact value.
+A cell is a rate (ratings an hour, constant, as B assumes), a drop size and where the lost
+ratings go. Each store in it has a top-2 share that wanders from day to day (sd drawn up to
+``max_wander``), a week of history, then a sudden drop at a random moment of a day that
+lasts 4·B plus an hour; the store scope's first alert after the drop counts, with the delay
+a person would see (to the end of the window that raised it). B is pipeline.alerting
+.optimum's exact value: the optimum of a detector of the share of 4–5 alone. Scores are
+drawn whole (1–5): the lost 4–5 ratings become low scores as low scores already are
+("spread"), or all 1s ("to 1"), where the share of 1s proves the drop faster than B.
 """
 
 from __future__ import annotations
@@ -20,6 +23,9 @@ from pipeline.alerting.optimum import optimum
 
 START = datetime(2026, 1, 5, tzinfo=UTC)
 P0 = 0.67  # the share B is quoted at
+# Scores within the low mass (1, 2, 3) before a drop; 4s and 5s are even.
+_LOW = np.array([0.25, 0.25, 0.5])
+SHAPES = ("spread", "to 1")
 
 
 @dataclass(frozen=True)
@@ -30,6 +36,7 @@ class Cell:
     b_minutes: float  # the optimum's mean delay
     window_minutes: float
     delays: tuple[float | None, ...]  # minutes from each drop to its first store alert
+    shape: str = "spread"  # where the lost 4–5 ratings go
 
     @property
     def coverage(self) -> float:
@@ -61,9 +68,13 @@ def measure(
     config: DetectorConfig | None = None,
     max_wander: float = 0.02,
     history: timedelta = timedelta(days=7),
+    shape: str = "spread",
 ) -> Cell:
     config = config or DetectorConfig()
     rng = np.random.default_rng([seed, int(rate), int(drop * 1000)])
+    # Which low score each low rating is, from a stream of its own: the rest of the draws
+    # (volume, share of 4–5) are the same whatever the shape.
+    lows = np.random.default_rng([seed, int(rate), int(drop * 1000), 1])
     b = optimum(rate, drop, P0).minutes
     lasts = timedelta(minutes=4 * b + 60)
     per_window = rate * (config.window / timedelta(hours=1))
@@ -78,12 +89,17 @@ def measure(
         for s in range(stores):
             start = START + drop_at[s]
             share = P0 + wander[s, i * config.window // timedelta(days=1)]
-            if start <= at < start + lasts:
-                share -= drop
+            dropped = start <= at < start + lasts
+            top, ones_share = _shares(share, drop, dropped, shape)
             n = int(rng.poisson(per_window))
-            top2 = int(rng.binomial(n, min(0.99, max(0.01, share))))
-            score = 4 * top2 + int(rng.binomial(top2, 0.5)) + 2 * (n - top2)
-            for alert in detector.observe(Window(Scope("store", f"S{s:03d}"), at, n, top2, score)):
+            top2 = int(rng.binomial(n, top))
+            fives = int(rng.binomial(top2, 0.5))
+            low = n - top2
+            ones = int(lows.binomial(low, ones_share / (1 - top)))
+            twos = int(lows.binomial(low - ones, 1 / 3))  # 2s and 3s as 1 to 2, as _LOW has it
+            score = ones + 2 * twos + 3 * (low - ones - twos) + 4 * top2 + fives
+            window = Window(Scope("store", f"S{s:03d}"), at, n, top2, score, ones)
+            for alert in detector.observe(window):
                 raised = at + config.window  # when the window closed: what a person sees
                 if alert.resolved_at is None and first[s] is None and start < raised:
                     first[s] = raised
@@ -93,7 +109,17 @@ def measure(
         else (found - (START + drop_at[s])) / timedelta(minutes=1)
         for s, found in enumerate(first)
     )
-    return Cell(rate, drop, seed, b, config.window / timedelta(minutes=1), delays)
+    return Cell(rate, drop, seed, b, config.window / timedelta(minutes=1), delays, shape)
+
+
+def _shares(share: float, drop: float, dropped: bool, shape: str) -> tuple[float, float]:
+    """The share of 4–5 at this level, less the drop if it is on, and the share of 1s: the
+    usual part of the low scores, plus every lost rating if they all become 1s."""
+    before = min(0.99, max(0.01, share))
+    top = min(0.99, max(0.01, share - drop)) if dropped else before
+    if dropped and shape == "to 1":
+        return top, (1 - before) * _LOW[0] + (before - top)
+    return top, (1 - top) * _LOW[0]
 
 
 # The cells the targets speak of: drops of 15 points and more from 20 ratings an hour, and

@@ -3,30 +3,33 @@
 Pure: feed it windows in event-time order and it returns the alerts that open or resolve, so
 a replay of history raises exactly the alerts live traffic did.
 
-Per scope (overall, store, store × channel) it keeps:
-- a baseline share of 4–5 scores and mean score per hour of day, learned as exponentially
-  weighted counts. An hour with too little history of its own borrows the hour-of-day
-  profile that all stores share, and a young store's level is shrunk toward its peers, so a
-  store is watched from its first day. A window is learned only an hour later, once it has
-  proven normal, and nothing is learned while an alert is open: a drop never becomes the
-  new normal;
+It watches two signals of the 1–5 distribution: the share of 4–5 scores, and the share of
+scores above 1. The second carries most of the rest of the distribution's information: a
+drop whose lost ratings all become 1s is proven about twice as fast from it
+(pipeline.alerting.distribution measures how much). Per scope and signal it keeps:
+- a baseline share per hour of day, learned as exponentially weighted counts (with the mean
+  score for the first signal). An hour with too little history of its own borrows the
+  hour-of-day profile that all stores share, and a young store's level is shrunk toward its
+  peers, so a store is watched from its first day. A window is learned only an hour later,
+  once it has proven normal, and nothing is learned while an alert is open: a drop never
+  becomes the new normal;
 - the scope's day-to-day wander (overdispersion beyond binomial noise, beta-binomial by the
   method of moments), which with the baseline's own uncertainty sets a margin: ratings are
   weighed against the baseline less that margin, so an ordinary bad day is not a drop;
-- a bank of Bernoulli CUSUMs, one per drop size (10, 15, 25, 40 points), with no clock
-  leak: evidence is counted in ratings, so a quiet store gathers it as surely as a busy one,
-  only slower. Each CUSUM's threshold gives the scope one false alert per
-  ``false_alert_days`` at its own volume (Siegmund's approximation, pipeline.alerting
-  .threshold), shared among the bank and the store's scopes; no alert rests on fewer than
-  ``min_ratings`` ratings;
-- hysteresis: an open alert resolves only when a reverse CUSUM has gathered as much evidence
-  that the share is back at its baseline.
+- a bank of Bernoulli CUSUMs, one per drop size, with no clock leak: evidence is counted in
+  ratings, so a quiet store gathers it as surely as a busy one, only slower. Each CUSUM's
+  threshold gives the scope one false alert per ``false_alert_days`` at its own volume
+  (Siegmund's approximation, pipeline.alerting.threshold), shared among the banks and the
+  store's scopes; no alert rests on fewer than ``min_ratings`` ratings;
+- hysteresis: an open alert resolves only when a reverse CUSUM on the signal that raised it
+  has gathered as much evidence that the share is back at its baseline.
 """
 
 from __future__ import annotations
 
 import math
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
@@ -43,19 +46,48 @@ from pipeline.alerting.threshold import threshold
 __all__ = ["AlertEvent", "Detector", "DetectorConfig", "Scope", "ShareDrop", "Window"]
 
 
+@dataclass(frozen=True)
+class _Signal:
+    """A share of the ratings the detector watches for a drop."""
+
+    name: str
+    hits: Callable[[Window], int]  # the window's ratings that count toward the share
+    drops: Callable[[DetectorConfig], tuple[float, ...]]
+    trigger: Callable[[float], str]  # the alert's trigger, from the drop size that crossed
+    quieter: Callable[[DetectorConfig], float]  # its false-alert budget's multiple
+
+
+_SIGNALS = (
+    _Signal(
+        "top2",
+        lambda w: w.top2,
+        lambda c: c.drops,
+        lambda drop: "sudden" if drop >= 0.25 else "sustained",
+        lambda _: 1.0,
+    ),
+    _Signal(
+        "above1",
+        lambda w: w.ratings - w.ones,
+        lambda c: c.one_drops,
+        lambda _: "low_scores",
+        lambda c: c.ones_quieter,
+    ),
+)
+
+
 @dataclass
 class _Counts:
     n: float = 0.0
-    top2: float = 0.0
+    hits: float = 0.0
     score: float = 0.0
 
-    def decay_add(self, keep: float, n: float, top2: float, score: float) -> None:
+    def decay_add(self, keep: float, n: float, hits: float, score: float) -> None:
         self.n = keep * self.n + n
-        self.top2 = keep * self.top2 + top2
+        self.hits = keep * self.hits + hits
         self.score = keep * self.score + score
 
     def share(self) -> float:
-        return self.top2 / self.n
+        return self.hits / self.n
 
 
 @dataclass
@@ -72,13 +104,16 @@ class _Cusum:
     def add(self, w: Window, llr: float) -> None:
         self.value = max(0.0, self.value + llr)
         if self.value == 0.0:
-            self.start, self.n, self.top2, self.score = None, 0, 0, 0
+            self.reset()
             return
         if self.start is None:
             self.start = w.start
         self.n += w.ratings
         self.top2 += w.top2
         self.score += w.score_sum
+
+    def reset(self) -> None:
+        self.value, self.start, self.n, self.top2, self.score = 0.0, None, 0, 0, 0
 
 
 @dataclass
@@ -87,31 +122,57 @@ class _Day:
 
     day: int = -1
     n: int = 0
-    top2: int = 0
+    hits: int = 0
     expected: float = 0.0
 
 
 @dataclass
-class _ScopeState:
+class _SignalState:
+    """What a scope knows of one signal: its level, rhythm, wander and CUSUM bank."""
+
     bank: list[_Cusum]
     all_day: _Counts = field(default_factory=_Counts)
     by_hour: list[_Counts] = field(default_factory=lambda: [_Counts() for _ in range(24)])
-    hour_windows: list[float] = field(default_factory=lambda: [0.0] * 24)
-    windows: float = 0.0  # learned windows, weighted as the counts are: volume = n / windows
-    seen: int = 0
-    first: datetime | None = None
     wander: float = 0.0  # variance of a day's share around the baseline, beyond binomial
     wander_days: float = 0.0
     today: _Day = field(default_factory=_Day)
     hour_prior: float = 1500.0  # see DetectorConfig.hour_prior_ratings
     recent_n: float = 0.0  # learned ratings of the last hours, faded
-    recent_residual: float = 0.0  # their top-2 count less the baseline's expectation
+    recent_residual: float = 0.0  # their hits less the baseline's expectation
+
+
+@dataclass
+class _Peers:
+    """What stores share, per signal: their pooled level and hour-of-day profile (learned
+    windows of store scopes only, so the overall scope does not count them twice), and
+    their typical day-to-day sd."""
+
+    level: _Counts = field(default_factory=_Counts)
+    by_hour: list[_Counts] = field(default_factory=lambda: [_Counts() for _ in range(24)])
+    wander: float | None = None
+
+
+@dataclass
+class _ScopeState:
+    signals: list[_SignalState]
+    hour_windows: list[float] = field(default_factory=lambda: [0.0] * 24)
+    windows: float = 0.0  # learned windows, weighted as the counts are: volume = n / windows
+    seen: int = 0
+    first: datetime | None = None
     recovery: float = 0.0
     open: AlertEvent | None = None
+    open_signal: int = 0
     open_drop: float = 0.0
     pending: deque[Window] = field(default_factory=deque)
     held: list[Window] = field(default_factory=list)  # windows of the open alert
     suspicious: bool = False  # some CUSUM stands at half its threshold or more
+
+
+@dataclass(frozen=True)
+class _Baseline:
+    share: float
+    mean: float  # the mean score (first signal only)
+    weight: float  # ratings' worth of evidence the share rests on
 
 
 class Detector:
@@ -125,11 +186,7 @@ class Detector:
         self._windows_per_hour = timedelta(hours=1) / self.config.window
         self._windows_per_day = int(per_day)
         self._keep_recent = 0.5 ** (self.config.window / self.config.recent_half_life)
-        # What stores share: their pooled level and hour-of-day profile (learned windows of
-        # store scopes only, so the overall scope does not count them twice).
-        self._peers = _Counts()
-        self._peers_by_hour = [_Counts() for _ in range(24)]
-        self._peers_wander: float | None = None  # the stores' typical day-to-day sd
+        self._peers = [_Peers() for _ in _SIGNALS]
 
     def scopes(self) -> list[Scope]:
         return list(self._states)
@@ -140,15 +197,16 @@ class Detector:
     def observe(self, w: Window) -> list[AlertEvent]:
         state = self._states.get(w.scope)
         if state is None:
-            state = self._states[w.scope] = _ScopeState([_Cusum(d) for d in self.config.drops])
-        baseline = self._baseline(state, w.scope, w.start)
+            state = self._states[w.scope] = _ScopeState(
+                [_SignalState([_Cusum(d) for d in sig.drops(self.config)]) for sig in _SIGNALS]
+            )
+        baselines = [self._baseline(state, i, w.scope, w.start) for i in range(len(_SIGNALS))]
         events: list[AlertEvent] = []
-        if baseline is not None:
-            p0, mean0, weight = baseline
+        if all(b is not None for b in baselines):
             if state.open is None:
-                events += self._watch(state, w, p0, mean0, weight)
+                events += self._watch(state, w, [b for b in baselines if b is not None])
             else:
-                events += self._recover(state, w, p0)
+                events += self._recover(state, w, baselines[state.open_signal])
         if state.open is not None:
             # The drop, or its onset: never the new normal. Kept for the hour-of-day profile
             # once it resolves, so a dip that recurs at the same hour every day is learned
@@ -166,46 +224,50 @@ class Detector:
                 self._learn(state, w.scope, state.pending.popleft())
         return events
 
-    def _watch(
-        self, s: _ScopeState, w: Window, p0: float, mean0: float, weight: float
-    ) -> list[AlertEvent]:
+    def _watch(self, s: _ScopeState, w: Window, baselines: list[_Baseline]) -> list[AlertEvent]:
         c = self.config
-        # Today's level: the posterior of the day's offset given the last hours' ratings.
-        binomial, wander = p0 * (1 - p0), self._wander(s)
-        precision = 1 / wander + s.recent_n / binomial
-        # Capped at two sd of the wander: beyond that it is more likely a drop than a day,
-        # and a drop still being proven must not be learned as today's level.
-        cap = 2 * math.sqrt(wander)
-        offset = min(cap, max(-cap, s.recent_residual / binomial / precision))
-        p0 = min(0.98, max(0.05, p0 + offset))
-        spread = math.sqrt(1 / precision + binomial / weight)
-        margin = c.wander_z * spread
-        ref = p0 - margin
         budget = self._budget(s)
-        crossed: _Cusum | None = None
+        crossed: tuple[int, _Cusum] | None = None
         s.suspicious = False
-        for cusum in s.bank:
-            alt = p0 - cusum.drop
-            if alt < 0.02 or alt >= ref - 0.01:
-                cusum.value = 0.0  # a drop this small cannot be told from a bad day here
-                continue
-            cusum.add(w, _llr(w, ref, alt))
-            if cusum.n < c.min_ratings or cusum.start is None:
-                continue
-            limit = threshold(_grid(p0), _grid(ref), _grid(alt), budget, _grid(spread))
-            s.suspicious = s.suspicious or cusum.value >= limit / 2
-            if cusum.value >= limit + c.open_evidence:
-                crossed = crossed or cusum
+        levels = []
+        for i, (sig, state, base) in enumerate(zip(_SIGNALS, s.signals, baselines, strict=True)):
+            # Today's level: the posterior of the day's offset given the last hours' ratings.
+            p0 = base.share
+            binomial, wander = p0 * (1 - p0), self._wander(state, i)
+            precision = 1 / wander + state.recent_n / binomial
+            # Capped at two sd of the wander: beyond that it is more likely a drop than a
+            # day, and a drop still being proven must not be learned as today's level.
+            cap = 2 * math.sqrt(wander)
+            offset = min(cap, max(-cap, state.recent_residual / binomial / precision))
+            p0 = min(0.98, max(0.05, p0 + offset))
+            levels.append(p0)
+            spread = math.sqrt(1 / precision + binomial / base.weight)
+            ref = p0 - c.wander_z * spread
+            hits = sig.hits(w)
+            runs = budget * sig.quieter(c)
+            for cusum in state.bank:
+                alt = p0 - cusum.drop
+                if alt < 0.02 or alt >= ref - 0.01:
+                    cusum.value = 0.0  # a drop this small cannot be told from a bad day here
+                    continue
+                cusum.add(w, _llr(w.ratings, hits, ref, alt))
+                if cusum.n < c.min_ratings or cusum.start is None:
+                    continue
+                limit = threshold(_grid(p0), _grid(ref), _grid(alt), runs, _grid(spread))
+                s.suspicious = s.suspicious or cusum.value >= limit / 2
+                if cusum.value >= limit + c.open_evidence:
+                    crossed = crossed or (i, cusum)
         if crossed is None or not self._pages(s):
             return []
-        assert crossed.start is not None
+        signal, cusum = crossed
+        assert cusum.start is not None
         end = w.start + c.window
-        n = crossed.n
+        n = cusum.n
         measured = ShareDrop(
-            baseline_share=round(p0, 4),
-            current_share=round(crossed.top2 / n, 4),
-            baseline_mean=round(mean0, 3),
-            current_mean=round(crossed.score / n, 3),
+            baseline_share=round(levels[0], 4),
+            current_share=round(cusum.top2 / n, 4),
+            baseline_mean=round(baselines[0].mean, 3),
+            current_mean=round(cusum.score / n, 3),
             ratings=n,
         )
         alert = AlertEvent(
@@ -213,48 +275,53 @@ class Detector:
             scope=w.scope,
             opened_at=end,
             resolved_at=None,
-            trigger="sudden" if crossed.drop >= 0.25 else "sustained",
-            window_start=crossed.start,
+            trigger=_SIGNALS[signal].trigger(cusum.drop),
+            window_start=cusum.start,
             window_end=end,
             measured=measured,
             severity="page" if measured.drop >= c.page_drop else "watch",
         )
-        s.open, s.open_drop, s.recovery = alert, crossed.drop, 0.0
+        s.open, s.open_signal, s.open_drop, s.recovery = alert, signal, cusum.drop, 0.0
         return [alert]
 
-    def _recover(self, s: _ScopeState, w: Window, p0: float) -> list[AlertEvent]:
-        assert s.open is not None
+    def _recover(self, s: _ScopeState, w: Window, base: _Baseline | None) -> list[AlertEvent]:
+        assert s.open is not None and base is not None
         # Evidence that the share is back at its baseline rather than still down.
-        s.recovery = max(0.0, s.recovery - _llr(w, p0, max(0.01, p0 - s.open_drop)))
+        hits = _SIGNALS[s.open_signal].hits(w)
+        p0 = base.share
+        s.recovery = max(0.0, s.recovery - _llr(w.ratings, hits, p0, max(0.01, p0 - s.open_drop)))
         if s.recovery < self.config.resolve_evidence:
             return []
         resolved = replace(s.open, resolved_at=w.start + self.config.window)
         s.open, s.recovery = None, 0.0
         for held in s.held:
-            s.by_hour[held.start.hour].decay_add(
-                self._keep_hour, held.ratings, held.top2, held.score_sum
-            )
-            s.hour_windows[held.start.hour] = self._keep_hour * s.hour_windows[held.start.hour] + 1
+            hour = held.start.hour
+            for sig, state in zip(_SIGNALS, s.signals, strict=True):
+                state.by_hour[hour].decay_add(
+                    self._keep_hour, held.ratings, sig.hits(held), held.score_sum
+                )
+            s.hour_windows[hour] = self._keep_hour * s.hour_windows[hour] + 1
         s.held.clear()
-        for cusum in s.bank:
-            cusum.value, cusum.start, cusum.n, cusum.top2, cusum.score = 0.0, None, 0, 0, 0
+        for state in s.signals:
+            for cusum in state.bank:
+                cusum.reset()
         return [resolved]
 
     def _budget(self, s: _ScopeState) -> float:
         """Ratings each CUSUM must run, on average, before a false alert."""
         c = self.config
-        per_hour = s.all_day.n / max(s.windows, 1.0) * self._windows_per_hour
+        per_hour = s.signals[0].all_day.n / max(s.windows, 1.0) * self._windows_per_hour
         hours = c.false_alert_days * 24 * c.scopes_per_store * c.bank_share
         # Rounded to a quarter octave, so thresholds are computed once per step of volume.
         return float(2 ** (round(4 * math.log2(max(per_hour, 0.1) * hours)) / 4))
 
-    def _hour_prior(self, s: _ScopeState) -> float:
+    def _hour_prior(self, state: _SignalState) -> float:
         """Empirical Bayes: the binomial variance over the variance of the scope's hours of
         day around its all-day level beyond chance (``pq / τ²``)."""
-        level = s.all_day.share() if s.all_day.n > 0 else 0.5
+        level = state.all_day.share() if state.all_day.n > 0 else 0.5
         binomial = level * (1 - level)
         excess, hours = 0.0, 0
-        for hour in s.by_hour:
+        for hour in state.by_hour:
             if hour.n >= 30:
                 excess += (hour.share() - level) ** 2 - binomial / hour.n
                 hours += 1
@@ -277,98 +344,103 @@ class Detector:
         return max(
             (
                 h.n / k * self._windows_per_hour
-                for h, k in zip(s.by_hour, s.hour_windows, strict=True)
+                for h, k in zip(s.signals[0].by_hour, s.hour_windows, strict=True)
                 if k > 0
             ),
             default=0.0,
         )
 
-    def _wander(self, s: _ScopeState) -> float:
+    def _wander(self, state: _SignalState, signal: int) -> float:
         """The scope's day-to-day variance: its own days', leaning on the stores' typical
         wander (or ``prior_wander`` before any store has shown one) while it has few."""
         c = self.config
-        prior = (self._peers_wander if self._peers_wander is not None else c.prior_wander) ** 2
-        mixed = (prior * c.prior_wander_days + s.wander * s.wander_days) / (
-            c.prior_wander_days + s.wander_days
+        peers = self._peers[signal].wander
+        prior = (peers if peers is not None else c.prior_wander) ** 2
+        mixed = (prior * c.prior_wander_days + state.wander * state.wander_days) / (
+            c.prior_wander_days + state.wander_days
         )
         return max(mixed, _LEAST_WANDER**2)
 
     def _learn(self, s: _ScopeState, scope: Scope, w: Window) -> None:
-        baseline = self._baseline(s, scope, w.start, warm=False)
-        self._close_day(s, w, scope.kind)
-        if baseline is not None:
-            s.today.n += w.ratings
-            s.today.top2 += w.top2
-            s.today.expected += baseline[0] * w.ratings
-            s.recent_n = self._keep_recent * s.recent_n + w.ratings
-            s.recent_residual = self._keep_recent * s.recent_residual + (
-                w.top2 - baseline[0] * w.ratings
-            )
-        s.all_day.decay_add(self._keep_all, w.ratings, w.top2, w.score_sum)
-        s.by_hour[w.start.hour].decay_add(self._keep_hour, w.ratings, w.top2, w.score_sum)
+        for i, (sig, state) in enumerate(zip(_SIGNALS, s.signals, strict=True)):
+            hits = sig.hits(w)
+            baseline = self._baseline(s, i, scope, w.start, warm=False)
+            self._close_day(state, i, w, scope.kind)
+            if baseline is not None:
+                state.today.n += w.ratings
+                state.today.hits += hits
+                state.today.expected += baseline.share * w.ratings
+                state.recent_n = self._keep_recent * state.recent_n + w.ratings
+                state.recent_residual = self._keep_recent * state.recent_residual + (
+                    hits - baseline.share * w.ratings
+                )
+            state.all_day.decay_add(self._keep_all, w.ratings, hits, w.score_sum)
+            state.by_hour[w.start.hour].decay_add(self._keep_hour, w.ratings, hits, w.score_sum)
+            if w.start.minute == 0:  # hourly is often enough for what changes over days
+                state.hour_prior = self._hour_prior(state)
+            if scope.kind == "store":
+                peers = self._peers[i]
+                peers.level.decay_add(self._keep_all, w.ratings, hits, w.score_sum)
+                peers.by_hour[w.start.hour].decay_add(self._keep_hour, w.ratings, hits, w.score_sum)
         s.hour_windows[w.start.hour] = self._keep_hour * s.hour_windows[w.start.hour] + 1
-        if w.start.minute == 0:  # hourly is often enough for what changes over days
-            s.hour_prior = self._hour_prior(s)
         s.windows = self._keep_all * s.windows + 1
         s.seen += w.ratings
         if s.first is None:
             s.first = w.start
-        if scope.kind == "store":
-            self._peers.decay_add(self._keep_all, w.ratings, w.top2, w.score_sum)
-            self._peers_by_hour[w.start.hour].decay_add(
-                self._keep_hour, w.ratings, w.top2, w.score_sum
-            )
 
-    def _close_day(self, s: _ScopeState, w: Window, kind: str) -> None:
+    def _close_day(self, state: _SignalState, signal: int, w: Window, kind: str) -> None:
         """At a new day, what the last one says of the scope's day-to-day wander."""
         day = w.start.toordinal()
-        if day == s.today.day:
+        if day == state.today.day:
             return
-        t = s.today
+        t = state.today
         if t.n >= 20:
             expected = t.expected / t.n
             binomial = expected * (1 - expected) / t.n
-            excess = max(0.0, (t.top2 / t.n - expected) ** 2 - binomial)
+            excess = max(0.0, (t.hits / t.n - expected) ** 2 - binomial)
             keep = 1 - 1 / (2 * self.config.memory_days)
-            s.wander = (keep * s.wander * s.wander_days + excess) / (keep * s.wander_days + 1)
-            s.wander_days = keep * s.wander_days + 1
-            if kind == "store" and s.wander_days >= self.config.prior_wander_days:
+            state.wander = (keep * state.wander * state.wander_days + excess) / (
+                keep * state.wander_days + 1
+            )
+            state.wander_days = keep * state.wander_days + 1
+            if kind == "store" and state.wander_days >= self.config.prior_wander_days:
                 # The stores' typical wander, a new store's prior: a running mean of their
                 # sds (of sds, so a few noisy stores do not set everyone's prior).
-                own = math.sqrt(s.wander)
-                self._peers_wander = (
-                    own if self._peers_wander is None else 0.98 * self._peers_wander + 0.02 * own
-                )
-        s.today = _Day(day)
+                own = math.sqrt(state.wander)
+                peers = self._peers[signal]
+                peers.wander = own if peers.wander is None else 0.98 * peers.wander + 0.02 * own
+        state.today = _Day(day)
 
     def _baseline(
-        self, s: _ScopeState, scope: Scope, at: datetime, warm: bool = True
-    ) -> tuple[float, float, float] | None:
-        """The share of 4–5 and mean score expected at ``at``, and how many ratings' worth
-        of evidence the share rests on (its uncertainty)."""
+        self, s: _ScopeState, signal: int, scope: Scope, at: datetime, warm: bool = True
+    ) -> _Baseline | None:
+        """The signal's share expected at ``at`` (with the mean score), and how many ratings'
+        worth of evidence the share rests on (its uncertainty)."""
         c = self.config
-        if s.all_day.n <= 0 or s.first is None:
+        state, peers = s.signals[signal], self._peers[signal]
+        level = state.all_day
+        if level.n <= 0 or s.first is None:
             return None
         if warm and (s.seen < c.warmup_ratings or at - s.first < c.warmup):
             return None
-        level, weight = s.all_day, s.all_day.n
+        weight = level.n
         share = level.share()
-        if scope.kind != "overall" and self._peers.n > 0:
+        if scope.kind != "overall" and peers.level.n > 0:
             # A young scope's level leans on its peers' until its own ratings outweigh them.
-            share = (level.top2 + c.peer_ratings * self._peers.share()) / (level.n + c.peer_ratings)
+            share = (level.hits + c.peer_ratings * peers.level.share()) / (level.n + c.peer_ratings)
             weight += c.peer_ratings
-        peers_hour = self._peers_by_hour[at.hour]
-        if peers_hour.n >= c.hour_min_ratings and self._peers.n > 0:
-            share += peers_hour.share() - self._peers.share()  # the rhythm all stores share
+        peers_hour = peers.by_hour[at.hour]
+        if peers_hour.n >= c.hour_min_ratings and peers.level.n > 0:
+            share += peers_hour.share() - peers.level.share()  # the rhythm all stores share
         # This hour of the day's own history, weighed against that expectation: the scope's
-        # own rhythm takes over as its ratings at this hour outnumber ``s.hour_prior`` (few
+        # own rhythm takes over as its ratings at this hour outnumber ``hour_prior`` (few
         # for a scope whose hours differ much more than chance would make them, many for
         # one whose hours do not).
-        hour, k = s.by_hour[at.hour], min(s.hour_prior, weight)
-        share = (hour.top2 + k * share) / (hour.n + k)
+        hour, k = state.by_hour[at.hour], min(state.hour_prior, weight)
+        share = (hour.hits + k * share) / (hour.n + k)
         mean = (hour.score + k * level.score / level.n) / (hour.n + k)
         # Keep the share off 0 and 1 so the likelihood ratio stays finite.
-        return min(0.98, max(0.05, share)), mean, hour.n + k
+        return _Baseline(min(0.98, max(0.05, share)), mean, hour.n + k)
 
 
 # No store's share holds to within a third of a point from day to day; a model that says so
@@ -381,6 +453,6 @@ def _grid(share: float) -> float:
     return round(share * 200) / 200
 
 
-def _llr(w: Window, ref: float, alt: float) -> float:
-    """Evidence (nats) that this window's share is ``alt`` rather than ``ref``."""
-    return w.top2 * math.log(alt / ref) + (w.ratings - w.top2) * math.log((1 - alt) / (1 - ref))
+def _llr(n: int, hits: int, ref: float, alt: float) -> float:
+    """Evidence (nats) that a window's share is ``alt`` rather than ``ref``."""
+    return hits * math.log(alt / ref) + (n - hits) * math.log((1 - alt) / (1 - ref))

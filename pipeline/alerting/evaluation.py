@@ -1,6 +1,7 @@
 """``gapwatch alerts evaluate``: the detector measured against issue #21's targets.
 
-Speed on pipeline.alerting.cells (sudden drops at constant rates, against B), false alerts
+Speed on pipeline.alerting.cells (sudden drops at constant rates, against B; and drops whose
+lost ratings all become 1s, which the share of 1s proves faster than B), false alerts
 and a new store's first day on pipeline.alerting.harness (a chain of stores with rhythm and
 wander), on several seeds; every target is checked on every seed.
 """
@@ -24,6 +25,9 @@ from pipeline.alerting.harness import Run, simulate
 # Where 30 minutes is physically possible: (drop, rate) cells held to it.
 HALF_HOUR_CELLS = ((0.15, 640), (0.25, 320), (0.25, 640))
 NEW_STORE_MINUTES = 150.0
+# Drops whose lost ratings all become 1s: (drop, rate) cells where the detector must beat B,
+# the optimum of a detector of the share of 4–5 alone.
+TO_ONE_CELLS = ((0.15, 20), (0.15, 80), (0.10, 160), (0.25, 40))
 
 
 DRIFT_RATES = (20, 80, 320)
@@ -75,6 +79,9 @@ def _one_seed(
     seed: int, stores: int, config: DetectorConfig | None, regular: int
 ) -> tuple[list[Cell], Run, list[Drifts]]:
     cells = [measure(rate, drop, stores, seed, config) for drop, rate in CELLS]
+    cells += [
+        measure(rate, drop, stores, seed, config, shape="to 1") for drop, rate in TO_ONE_CELLS
+    ]
     drifts = [measure_drifts(rate, seed=seed) for rate in DRIFT_RATES]
     return cells, simulate(seed, config=config, regular=regular), drifts
 
@@ -84,6 +91,17 @@ def checks(result: Evaluation) -> list[Check]:
     found: list[Check] = []
     for cell in result.cells:
         where = f"{cell.drop:.0%} at {cell.rate:g}/h"
+        if cell.shape == "to 1":
+            median = cell.quantile(0.5)
+            found.append(
+                Check(
+                    f"median < B when the lost ratings become 1s, {where}",
+                    cell.seed,
+                    median is not None and median < cell.b_minutes,
+                    _times(cell.of_b(0.5)),
+                )
+            )
+            continue
         for q, times in ((0.5, 1.5), (0.9, 3.0)):
             name = "median" if q == 0.5 else f"p{q * 100:.0f}"
             found.append(
@@ -146,11 +164,13 @@ def checks(result: Evaluation) -> list[Check]:
 
 def report(result: Evaluation) -> list[Table]:
     speed = Table(title="Sudden drops against the optimum B (store scope)", header_style="bold")
+    speed.add_column("lost 4–5 ratings become")
     for column in ("drop", "ratings/h", "B", "median / B", "p90 / B", "worst / B", "alerted"):
         speed.add_column(column, justify="right")
-    for drop, rate in CELLS:
-        cells = [c for c in result.cells if (c.drop, c.rate) == (drop, rate)]
+    for shape, drop, rate in [("spread", *c) for c in CELLS] + [("to 1", *c) for c in TO_ONE_CELLS]:
+        cells = [c for c in result.cells if (c.shape, c.drop, c.rate) == (shape, drop, rate)]
         speed.add_row(
+            "as low scores are" if shape == "spread" else "all 1s",
             f"{drop:.0%}",
             f"{rate:g}",
             f"{cells[0].b_minutes:.0f} min",

@@ -13,12 +13,18 @@ class DetectorConfig:
     window: timedelta = timedelta(minutes=10)
     # The drops in share of 4–5 the bank's CUSUMs are tuned to, smallest first.
     drops: tuple[float, ...] = (0.10, 0.15, 0.25, 0.40)
+    # … and the rises in the share of 1s the second bank's are tuned to.
+    one_drops: tuple[float, ...] = (0.10, 0.15, 0.25)
     # One false alert per this many days of a store, over all its scopes and the bank.
     false_alert_days: float = 100.0
     scopes_per_store: float = 2.0  # the store and, typically, a channel or two
     # The bank's CUSUMs read the same ratings, so their false alerts mostly coincide: the
     # budget is shared as among this many independent ones, not among all of them.
     bank_share: float = 1.0
+    # The second bank (share of 1s) runs this many times longer before a false alert than
+    # the first: it adds its false alerts to theirs (as many again at 1, measured: 1.03 per
+    # 100 store-days on seed 7), while a drop to 1s gives it twice the evidence per rating.
+    ones_quieter: float = 4.0
     # Extra nats on every threshold: higher = quieter and slower (GAPWATCH_ALERT_EVIDENCE).
     open_evidence: float = 0.0
     resolve_evidence: float = 3.0
@@ -64,6 +70,7 @@ class Window:
     ratings: int
     top2: int
     score_sum: int
+    ones: int = 0  # ratings of 1
 
 
 @dataclass(frozen=True)

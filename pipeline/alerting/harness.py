@@ -219,4 +219,11 @@ def _ratings(spec: StoreSpec, days: int, window: timedelta, rng: np.random.Gener
 
 
 def _window(scope: Scope, at: datetime, counts: np.ndarray) -> Window:
-    return Window(scope, at, int(counts.sum()), int(counts[3] + counts[4]), int(counts @ _SCORES))
+    return Window(
+        scope,
+        at,
+        int(counts.sum()),
+        int(counts[3] + counts[4]),
+        int(counts @ _SCORES),
+        int(counts[0]),
+    )

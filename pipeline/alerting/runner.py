@@ -30,7 +30,7 @@ GROUP BY store_id, day
 
 _WINDOWS = """
 SELECT toStartOfInterval(bucket, INTERVAL {minutes:UInt32} MINUTE) AS w, store_id, channel,
-       sum(ratings), sum(top2_ratings), sum(score_sum)
+       sum(ratings), sum(top2_ratings), sum(score_sum), sum(score_1)
 FROM satisfaction_minute
 WHERE bucket >= {since:DateTime} AND bucket < {until:DateTime}
 GROUP BY w, store_id, channel
@@ -185,9 +185,9 @@ class AlertRunner:
             _WINDOWS, parameters={"minutes": minutes, "since": since, "until": until}
         ).result_rows
         by_window: dict[datetime, list[Ratings]] = defaultdict(list)
-        for w, store, channel, n, top2, score in rows:
+        for w, store, channel, n, top2, score, ones in rows:
             by_window[w.replace(tzinfo=None)].append(
-                (store, channel, int(n), int(top2), int(score))
+                (store, channel, int(n), int(top2), int(score), int(ones))
             )
         records = []
         at = since

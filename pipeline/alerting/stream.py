@@ -15,8 +15,9 @@ from pipeline.alerting.detector import AlertEvent, Detector, Scope, Window
 from pipeline.alerting.slow import SlowChecks
 from pipeline.warehouse.stores import Directory
 
-# One store × channel's ratings in a window: store, channel, ratings, top-two ratings, sum.
-Ratings = tuple[str, str, int, int, int]
+# One store × channel's ratings in a window: store, channel, ratings, top-two ratings, sum
+# of scores, ratings of 1.
+Ratings = tuple[str, str, int, int, int, int]
 
 
 class ScopeFeed:
@@ -45,8 +46,8 @@ class ScopeFeed:
     def _scope_windows(self, at: datetime, rows: list[Ratings]) -> list[Window]:
         """Overall, per store and per store × channel; known scopes with no ratings get an
         empty window, so quiet hours count too."""
-        totals: dict[Scope, list[int]] = defaultdict(lambda: [0, 0, 0])
-        for store, channel, n, top2, score in rows:
+        totals: dict[Scope, list[int]] = defaultdict(lambda: [0, 0, 0, 0])
+        for store, channel, n, top2, score, ones in rows:
             for scope in (
                 Scope("overall"),
                 *self._groups(store),
@@ -57,8 +58,9 @@ class ScopeFeed:
                 t[0] += n
                 t[1] += top2
                 t[2] += score
+                t[3] += ones
         for scope in self.detector.scopes():
-            totals.setdefault(scope, [0, 0, 0])
+            totals.setdefault(scope, [0, 0, 0, 0])
         stamp = at.replace(tzinfo=UTC)
         return [Window(scope, stamp, *t) for scope, t in totals.items()]
 

@@ -103,3 +103,27 @@ def test_the_daily_rhythm_is_learned_not_alerted_every_day():
     # A store watched from its first day may be alerted on its first lunches; then the dip
     # is learned as its rhythm.
     assert all(e.opened_at < START + timedelta(days=3) for e in alerted), alerted
+
+
+def test_a_drop_to_ones_is_proven_sooner_by_the_share_of_ones():
+    """The lost 4–5 ratings all become 1s: the second bank, on the share of scores above 1,
+    raises the alert (trigger ``low_scores``) well before the share of 4–5 alone could."""
+
+    def stream(first: int, count: int, top2: int, ones: int):
+        for i in range(first, first + count):
+            score = 4 * top2 + ones + 2 * (10 - top2 - ones)
+            yield Window(STORE, START + i * STEP, 10, top2, score, ones)
+
+    def opened_after(config: DetectorConfig) -> tuple[int, str]:
+        d = Detector(config)
+        assert feed(d, stream(0, 4 * DAY, top2=7, ones=1)) == []
+        for i in range(DAY):
+            alerts = feed(d, stream(4 * DAY + i, 1, top2=6, ones=2))
+            if alerts:
+                return i + 1, alerts[0].trigger
+        return DAY + 1, ""
+
+    with_ones, trigger = opened_after(DetectorConfig())
+    share_only, _ = opened_after(DetectorConfig(one_drops=()))
+    assert trigger == "low_scores"
+    assert 2 * with_ones <= share_only, (with_ones, share_only)

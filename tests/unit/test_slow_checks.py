@@ -49,7 +49,7 @@ def through_the_feed(feed: ScopeFeed, first: int, count: int, per_window: int, s
         for i in range(60):
             at = START + timedelta(days=d, hours=10, minutes=10 * i)
             top2 = round(per_window * share) if per_window > 1 else int((i % 4) / 4 < share)
-            rows = [("S1", "app", per_window, top2, 4 * top2 + 2 * (per_window - top2))]
+            rows = [("S1", "app", per_window, top2, 4 * top2 + 2 * (per_window - top2), 0)]
             alerts += feed.feed(at, rows)
     return alerts
 

@@ -36,7 +36,7 @@ def hours(feed: ScopeFeed, rng: random.Random, first: int, count: int, share) ->
                 n = int(rng.random() < 4 / 6)  # 4 an hour on average
                 top2 = sum(rng.random() < share(store) for _ in range(n))
                 if n:
-                    rows.append((store, "app", n, top2, 4 * top2 + 2 * (n - top2)))
+                    rows.append((store, "app", n, top2, 4 * top2 + 2 * (n - top2), 0))
             alerts += feed.feed(at, rows)
     return alerts
 
