@@ -29,7 +29,7 @@ def texts() -> list[str]:
 @pytest.mark.parametrize("processes", [1, 2])
 def test_the_children_answer_as_the_model_does_in_order(model_dir, texts, processes):
     model = load_or_build(model_dir, ASSETS)
-    pool = ClassifierProcesses(model, ASSETS, processes)
+    pool = ClassifierProcesses(model_dir, ASSETS, processes)
     try:
         assert asyncio.run(pool.predict(texts)) == model.predict(texts)
         one = texts[:1]  # fewer texts than children
@@ -43,7 +43,7 @@ def test_a_dead_child_costs_no_batch_and_is_replaced(model_dir, texts):
     import multiprocessing
 
     model = load_or_build(model_dir, ASSETS)
-    pool = ClassifierProcesses(model, ASSETS, 1)
+    pool = ClassifierProcesses(model_dir, ASSETS, 1)
     try:
         assert asyncio.run(pool.predict(texts[:10])) == model.predict(texts[:10])
         (child,) = multiprocessing.active_children()
@@ -72,8 +72,9 @@ def test_children_exit_when_their_worker_is_killed(model_dir):
         "from pipeline.classifier.processes import ClassifierProcesses\n"
         "if __name__ == '__main__':\n"
         f"    assets = Path({str(ASSETS)!r})\n"
-        f"    model = load_or_build(Path({str(model_dir)!r}), assets)\n"
-        "    pool = ClassifierProcesses(model, assets, 2)\n"
+        f"    model_dir = Path({str(model_dir)!r})\n"
+        "    load_or_build(model_dir, assets)\n"
+        "    pool = ClassifierProcesses(model_dir, assets, 2)\n"
         "    print(*[c.pid for c in multiprocessing.active_children()], flush=True)\n"
         "    time.sleep(600)\n"
     )
@@ -93,6 +94,7 @@ def test_a_swapped_model_answers_from_then_on_and_the_old_children_go(model_dir,
     import shutil
 
     from pipeline.classifier import train
+    from pipeline.classifier.artifact import save
 
     seed = tmp_path / "assets"  # a second model, from the seed corpus alone: another version
     (seed / "corpus").mkdir(parents=True)
@@ -100,14 +102,19 @@ def test_a_swapped_model_answers_from_then_on_and_the_old_children_go(model_dir,
         shutil.copy(ASSETS / name, seed / name)
     model, other = load_or_build(model_dir, ASSETS), train(seed)
     assert other.version != model.version
-    pool = ClassifierProcesses(model, ASSETS, 1)
+    ours = tmp_path / "model"  # the session's model directory stays as it is
+    shutil.copytree(model_dir, ours)
+    pool = ClassifierProcesses(ours, ASSETS, 1)
     try:
         (old_child,) = multiprocessing.active_children()
+        assert pool.version == model.version
 
         async def swap_while_classifying() -> list:
             in_flight = asyncio.ensure_future(pool.predict(texts))
             await asyncio.sleep(0)  # handed to the old child
-            await pool.swap(other)
+            save(other, ours)
+            assert await pool.swap() == other.version
+            assert await pool.swap() is None  # the same model again: no new children
             return await in_flight
 
         assert asyncio.run(swap_while_classifying()) == model.predict(texts)
