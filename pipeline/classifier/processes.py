@@ -4,7 +4,7 @@ Why: in one interpreter, Faust's delivery (about 80 µs a message) and classific
 135 µs a text) take turns on the GIL, so a worker classifies well below one core's speed.
 The children load the model's serving arrays (serving.py) from the model directory
 themselves and tell the worker which version they hold: the worker keeps no copy of the
-model and never imports scikit-learn (about 300 MiB less per worker, docs/benchmarks.md).
+model and never imports scikit-learn (about 350 MiB less per worker, docs/benchmarks.md).
 Children exit when the worker dies, even by SIGKILL.
 """
 
