@@ -29,3 +29,25 @@ def classifier_children(pid: int) -> list[int]:
         for child in (task / "children").read_text().split()
     ]
     return [c for c in children if b"spawn_main" in Path(f"/proc/{c}/cmdline").read_bytes()]
+
+
+def descendants(pid: int) -> list[int]:
+    """Every process started under this one (any thread's children, and theirs)."""
+    found = []
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        try:
+            children = (task / "children").read_text().split()
+        except FileNotFoundError:  # the thread ended while we looked
+            continue
+        for child in map(int, children):
+            found += [child, *descendants(child)]
+    return found
+
+
+def rss_mib(pid: int) -> float:
+    """Resident memory (VmRSS), shared pages counted in full: what `ps` and the OOM killer's
+    accounting show for the process."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return 0.0  # a zombie has no memory left

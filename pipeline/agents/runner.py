@@ -11,7 +11,7 @@ import faust
 
 from pipeline.agents.app import build_app
 from pipeline.agents.worker import Worker
-from pipeline.classifier.artifact import stamp
+from pipeline.classifier.files import stamp
 from pipeline.classifier.live import LiveModel
 from pipeline.config import Settings
 from pipeline.kafka.cluster import cluster_id

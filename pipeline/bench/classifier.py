@@ -4,11 +4,22 @@ from __future__ import annotations
 
 import os
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol
 
-from pipeline.classifier import GapClassifier
 from pipeline.classifier.corpus import eval_files, load_jsonl
+from pipeline.classifier.prediction import Prediction
+from pipeline.classifier.tokenize import Tokenizer
+
+
+class Classifies(Protocol):
+    """The scikit-learn model (GapClassifier) or the arrays a worker serves (ServingModel)."""
+
+    tokenizer: Tokenizer
+
+    def predict(self, texts: Sequence[str], top_terms: int = 3) -> list[Prediction]: ...
 
 
 @dataclass(frozen=True)
@@ -38,7 +49,7 @@ def texts_for(assets_dir: Path, docs: int) -> list[str]:
     return [pool[i % len(pool)] for i in range(docs)]
 
 
-def measure(model: GapClassifier, texts: list[str], batch: int = 1000) -> ClassifierBench:
+def measure(model: Classifies, texts: list[str], batch: int = 1000) -> ClassifierBench:
     model.predict(texts[:batch])  # warm: numpy, caches
     started = time.perf_counter()
     for start in range(0, len(texts), batch):

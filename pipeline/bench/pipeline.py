@@ -26,9 +26,11 @@ from pipeline.bench.ceilings import (
     insert_ceiling,
     rss_mib,
 )
-from pipeline.bench.classifier import texts_for
+from pipeline.bench.classifier import Classifies, texts_for
 from pipeline.bench.traffic import complaint_message, event_message, fill
-from pipeline.classifier import GapClassifier, load_or_build
+from pipeline.classifier import load_or_build
+from pipeline.classifier.files import SERVING, tokenizer_for
+from pipeline.classifier.serving import ServingModel
 from pipeline.config import Settings
 from pipeline.contracts import (
     COMPLAINT_UPDATES,
@@ -237,9 +239,7 @@ class _Phases:
             ceiling=_FOUR,
         )
 
-    def complaints(
-        self, report: Report, model: GapClassifier, texts: list[str], rounds: int
-    ) -> None:
+    def complaints(self, report: Report, model: Classifies, texts: list[str], rounds: int) -> None:
         model.predict(texts[:1000])  # warm numpy and the caches
         classified, pipeline = [], []
         for r in range(rounds):
@@ -321,12 +321,11 @@ def run(
         phases.satisfaction(report, broker.bootstrap, events, rounds)
         # Unseen customer-like texts (the evaluation sets), not the simulator's few dozen,
         # which are short and classify three times as fast as what customers write.
-        phases.complaints(
-            report,
-            load_or_build(settings.classifier.model_dir, settings.classifier.assets_dir),
-            texts_for(settings.classifier.assets_dir, complaints),
-            rounds,
-        )
+        # Raw classification as the worker's classifier process runs it: the served arrays.
+        model_dir, assets_dir = settings.classifier.model_dir, settings.classifier.assets_dir
+        load_or_build(model_dir, assets_dir)
+        served = ServingModel.load(model_dir / SERVING, tokenizer_for(assets_dir))
+        phases.complaints(report, served, texts_for(assets_dir, complaints), rounds)
         phases.steady(report, rate, latency_seconds)
     finally:
         shutil.rmtree(scratch, ignore_errors=True)

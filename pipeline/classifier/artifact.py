@@ -13,19 +13,20 @@ from pathlib import Path
 import joblib
 
 from pipeline.classifier.corpus import Labeled, corpus_files, load_jsonl
+from pipeline.classifier.files import (
+    ARTIFACT,
+    CARD,
+    FEATURE_VERSION,
+    SERVING,
+    servable,
+    stamp,
+    tokenizer_for,
+)
 from pipeline.classifier.model import GapClassifier, Progress
-from pipeline.classifier.tokenize import Tokenizer
+from pipeline.classifier.serving import ServingModel
 
 log = logging.getLogger(__name__)
-
-ARTIFACT = "gap_classifier.joblib"
-CARD = "model.json"
-# Bump when features or model change, so old artifacts are rebuilt rather than misread.
-FEATURE_VERSION = "5"
-
-
-def tokenizer_for(assets_dir: Path) -> Tokenizer:
-    return Tokenizer(assets_dir / "userdict.txt", assets_dir / "stopwords.txt")
+__all__ = ["ARTIFACT", "CARD", "FEATURE_VERSION", "SERVING", "stamp", "tokenizer_for"]
 
 
 def fingerprint(assets_dir: Path, extra: list[Labeled] | None = None) -> str:
@@ -75,6 +76,9 @@ def train_on(
 
 def save(model: GapClassifier, model_dir: Path) -> None:
     model_dir.mkdir(parents=True, exist_ok=True)
+    # The serving arrays first, the artifact last: a worker notices the artifact change
+    # (`stamp`) and finds the serving file of the same model already in place.
+    save_serving(model, model_dir)
     # Write then rename, so a worker never loads a half-written artifact.
     with tempfile.NamedTemporaryFile(dir=model_dir, suffix=".tmp", delete=False) as tmp:
         joblib.dump(model, tmp)
@@ -87,14 +91,11 @@ def save(model: GapClassifier, model_dir: Path) -> None:
     (model_dir / CARD).write_text(json.dumps(card, indent=2), encoding="utf-8")
 
 
-def stamp(model_dir: Path) -> tuple[int, int, int] | None:
-    """Which artifact file is in place (inode, size, mtime), or None without one: `save`
-    renames a new file into place, so a retrained model always changes it."""
-    try:
-        st = (model_dir / ARTIFACT).stat()
-    except FileNotFoundError:
-        return None
-    return st.st_ino, st.st_size, st.st_mtime_ns
+def save_serving(model: GapClassifier, model_dir: Path) -> None:
+    """The model's arrays for the worker (serving.py), written then renamed into place."""
+    with tempfile.NamedTemporaryFile(dir=model_dir, suffix=".tmp", delete=False) as tmp:
+        ServingModel.save(model, tmp)
+    os.replace(tmp.name, model_dir / SERVING)
 
 
 def features_of(model: GapClassifier) -> str:
@@ -116,6 +117,8 @@ def load_or_build(model_dir: Path, assets_dir: Path, progress: Progress = _logge
     if (model_dir / ARTIFACT).exists():
         model = load(model_dir, assets_dir)
         if features_of(model) == FEATURE_VERSION:
+            if not servable(model_dir):  # saved before models had serving arrays
+                save_serving(model, model_dir)
             return model
         log.warning(
             "the classifier in %s was built by an older GapWatch (features %s, now %s): "

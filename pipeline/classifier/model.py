@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 
 import numpy as np
 from scipy.sparse import csr_matrix, hstack
@@ -16,8 +15,10 @@ from sklearn.frozen import FrozenEstimator
 from sklearn.svm import LinearSVC
 
 from pipeline.classifier.corpus import Labeled
+from pipeline.classifier.prediction import DIMENSIONLESS as _DIMENSIONLESS
+from pipeline.classifier.prediction import Prediction
 from pipeline.classifier.tokenize import Tokenizer, normalize
-from pipeline.gaps import NO_DIMENSION, NOT_COMPLAINT
+from pipeline.gaps import NO_DIMENSION
 
 # Training reports (step, share of the whole done); shares weigh the steps by their time.
 Progress = Callable[[str, float], None]
@@ -27,18 +28,7 @@ def _silent(step: str, done: float) -> None:
     pass
 
 
-# Gaps for which no SERVQUAL dimension is predicted (labeling guide: null).
-_DIMENSIONLESS = frozenset({NOT_COMPLAINT})
-
-
-@dataclass(frozen=True)
-class Prediction:
-    gap: str
-    gap_confidence: float
-    dimension: str | None
-    dimension_confidence: float
-    model_version: str
-    terms: tuple[str, ...]
+__all__ = ["GapClassifier", "Prediction", "Progress"]
 
 
 def _split(doc: str) -> list[str]:

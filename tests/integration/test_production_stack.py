@@ -171,12 +171,8 @@ def test_the_worker_declares_its_topics_only_where_the_broker_allows(declare, mo
         kafka_replication=3,
         classifier_processes=0,  # only the topics are looked at
     )
-    model = LiveModel(
-        load_or_build(model_dir, settings.classifier.assets_dir),
-        model_dir,
-        settings.classifier.assets_dir,
-        0,
-    )
+    load_or_build(model_dir, settings.classifier.assets_dir)
+    model = LiveModel(model_dir, settings.classifier.assets_dir, 0)
     worker = Worker(settings, client=None, model=model)
     app = build_app(settings, worker)
     assert app.conf.topic_allow_declare is declare
