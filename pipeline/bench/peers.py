@@ -1,0 +1,253 @@
+"""`gapwatch bench peers`: the same job (read the pre-filled topic, validate each event, write
+it to satisfaction_events) done by `gapwatch worker` and by its peers, in one run.
+
+One embedded broker and one pre-filled topic for all; each run reads it with a consumer group
+of its own and writes to a fresh chDB path, in a process of its own (so CPU per event is that
+process's), and rounds alternate between the systems. The worker is polled through its own
+warehouse proxy, as an analyst would query it; the peers time their own inserts
+(pipeline.bench.peer_run).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+from pipeline.bench.peer_run import COUNT, ROWS, Progress
+from pipeline.bench.traffic import event_message, fill
+from pipeline.config import PROJECT_ROOT, Settings
+from pipeline.contracts import COMPLAINT_UPDATES, COMPLAINTS, DEAD_LETTERS, SATISFACTION_EVENTS
+from pipeline.demo.run import fetch_stats
+from pipeline.embedded import EmbeddedBroker, embedded_kafka
+from pipeline.processes import ChildFailed, Children, free_port
+from pipeline.warehouse import connect
+
+log = logging.getLogger(__name__)
+
+# quixstreams 3.28.1 needs confluent-kafka < 2.13 and pydantic < 2.14, the project >= 2.16 and
+# >= 2.14: it lives in a virtualenv of its own (`make install` builds it).
+QUIX_PYTHON = PROJECT_ROOT / ".venv-quix" / "bin" / "python"
+WORKER = "gapwatch worker"
+PEER_MODULE = "pipeline.bench.peer_run"
+POLL_S = 0.1  # how often the worker's row count is read; ~1% of a 100,000-event run
+
+
+@dataclass
+class Run:
+    """One system in one round. rate: events/s from the first rows queryable to the last."""
+
+    rate: float | None = None
+    cpu_us: float | None = None  # CPU time per event over the same window, all threads
+    startup_s: float | None = None  # launch → first message (Kafka engine: first rows)
+    error: str | None = None
+
+
+@dataclass
+class System:
+    name: str
+    runs: list[Run] = field(default_factory=list)
+
+    def rates(self) -> list[float]:
+        return [r.rate for r in self.runs if r.rate is not None and r.error is None]
+
+    def median(self, of: Callable[[Run], float | None]) -> float | None:
+        values = [v for r in self.runs if r.error is None and (v := of(r)) is not None]
+        return statistics.median(values) if values else None
+
+    @property
+    def errors(self) -> list[str]:
+        return list(dict.fromkeys(r.error for r in self.runs if r.error))
+
+
+@dataclass
+class PeersReport:
+    events: int
+    rounds: int
+    systems: list[System]
+    notes: list[str] = field(default_factory=list)
+
+    def ratio(self, system: System) -> float | None:
+        worker = self.systems[0].median(lambda r: r.rate)
+        mine = system.median(lambda r: r.rate)
+        return mine / worker if worker and mine else None
+
+
+def checked(run: Run, progress: Progress, rows: int, distinct: int, launched: float) -> Run:
+    """The run's figures from what it recorded; a count that is not exactly every event is
+    the run's error, never a silent number."""
+    if progress.rejected:
+        run.error = f"{len(progress.rejected):,} events refused, first: {progress.rejected[0]}"
+    elif rows != progress.expected or distinct != progress.expected:
+        run.error = (
+            f"count mismatch: {rows:,} rows ({distinct:,} distinct event_id) "
+            f"for {progress.expected:,} events produced"
+        )
+    first = progress.first_message_at or progress.first_rows_at
+    run.startup_s = None if first is None else first - launched
+    p = progress
+    if p.first_rows_at is not None and p.done_at is not None and p.expected > p.first_rows:
+        events = p.expected - p.first_rows
+        run.rate = events / max(p.done_at - p.first_rows_at, 1e-6)
+        run.cpu_us = (p.done_cpu - p.first_cpu) / events * 1e6
+    return run
+
+
+def tree_cpu(pid: int) -> float:
+    """User + system CPU seconds of a process and its descendants (the worker's classifier
+    process), from /proc."""
+    total, ticks = 0.0, os.sysconf("SC_CLK_TCK")
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(") ", 1)[1].split()
+        total += (int(fields[11]) + int(fields[12])) / ticks
+        for task in Path(f"/proc/{pid}/task").iterdir():
+            for child in (task / "children").read_text().split():
+                total += tree_cpu(int(child))
+    except (FileNotFoundError, ProcessLookupError):
+        pass  # gone in between: its time is no longer ours to count
+    return total
+
+
+@dataclass
+class _Bench:
+    base: Settings
+    bootstrap: str
+    scratch: Path
+    events: int
+    deadline_s: float
+    versions: dict[str, dict[str, str]] = field(default_factory=dict)  # per peer
+
+    def worker(self, r: int) -> Run:
+        """`gapwatch worker` as the README starts it, a process of its own."""
+        name, port, path = f"worker-{r}", free_port(), self.scratch / f"worker-{r}"
+        settings = self.base.with_(
+            **embedded_kafka(self.bootstrap),
+            app_id=f"bench-peers-{r}-{uuid.uuid4().hex[:6]}",  # a new group reads from the start
+            web_port=port,
+            clickhouse_dsn=f"chdb://{path}",
+            data_dir=self.scratch / f"var-{r}",
+        )
+        progress = Progress(self.events)
+        with Children(self.scratch / "logs") as children:
+            launched = time.time()
+            proc = children.start(name, ["worker"], settings.env())
+            deadline = time.monotonic() + self.deadline_s
+            while fetch_stats(port) is None:
+                children.check_alive(name)
+                if time.monotonic() > deadline:
+                    return Run(error=f"the worker did not answer /stats/ in {self.deadline_s}s")
+                time.sleep(0.2)
+            client = connect(f"chdb://{path}")  # through the worker: it holds the path
+            try:
+                while not progress.done:
+                    children.check_alive(name)
+                    if time.monotonic() > deadline:
+                        break
+                    count = client.query(ROWS)
+                    progress.queryable(count.result_rows[0][0], lambda: tree_cpu(proc.pid))
+                    time.sleep(POLL_S)
+                stats = fetch_stats(port) or {}
+                topic = stats.get("worker", {}).get("topics", {}).get(SATISFACTION_EVENTS, {})
+                progress.first_message_at = topic.get("first_batch_at")
+                rows, distinct = client.query(COUNT).result_rows[0]
+            finally:
+                client.close()
+        return checked(Run(), progress, rows, distinct, launched)
+
+    def peer(self, system: str, r: int, *options: str) -> Run:
+        name = f"{system}{'-'.join(('', *options[1::2]))}-{r}"
+        quix = system == "quix"
+        if quix and not QUIX_PYTHON.exists():
+            return Run(error=f"{QUIX_PYTHON} is missing: run `make install`")
+        out = self.scratch / f"{name}.json"
+        args = [system, "--bootstrap", self.bootstrap, "--topic", SATISFACTION_EVENTS]
+        args += ["--group", f"bench-peers-{name}-{uuid.uuid4().hex[:6]}", "--out", str(out)]
+        args += ["--path", str(self.scratch / name), "--events", str(self.events)]
+        args += ["--batch", str(self.base.warehouse.batch_size)]
+        args += ["--batch-seconds", str(self.base.warehouse.batch_seconds)]
+        args += ["--deadline", str(self.deadline_s), *options]
+        # The Quix virtualenv has the project's source on its path, not installed.
+        env = {"PYTHONPATH": str(PROJECT_ROOT)} if quix else {}
+        python = str(QUIX_PYTHON) if quix else sys.executable
+        with Children(self.scratch / "logs") as children:
+            launched = time.time()
+            proc = children.start(name, args, env, python=python, module=PEER_MODULE)
+            try:
+                proc.wait(self.deadline_s + 60)
+            except subprocess.TimeoutExpired:
+                return Run(error=f"{name} did not finish in {self.deadline_s + 60:.0f}s")
+            if not out.exists():
+                return Run(error=f"{name} exited {proc.returncode} without a result: see its log")
+        result = json.loads(out.read_text(encoding="utf-8"))
+        self.versions[system] = result.pop("versions", {})
+        if result.get("error"):
+            return Run(error=result["error"])
+        progress = Progress(self.events)
+        for key in vars(progress):
+            if key in result:
+                setattr(progress, key, result[key])
+        return checked(Run(), progress, result["rows"], result["distinct"], launched)
+
+
+SYSTEMS: list[tuple[str, Callable[[_Bench, int], Run]]] = [
+    (WORKER, lambda b, r: b.worker(r)),
+    ("Quix Streams application", lambda b, r: b.peer("quix", r)),
+    ("confluent-kafka consumer loop", lambda b, r: b.peer("confluent", r)),
+    (
+        "chDB Kafka engine, kafka_max_block_size 2,000",
+        lambda b, r: b.peer("kafka-engine", r, "--block-size", "2000"),
+    ),
+    ("chDB Kafka engine, default block size", lambda b, r: b.peer("kafka-engine", r)),
+]
+
+
+def run(settings: Settings, events: int = 100_000, rounds: int = 3) -> PeersReport:
+    scratch = Path(tempfile.mkdtemp(prefix="gapwatch-peers-"))
+    base = settings.with_(kafka_session_timeout=6.0, alerts_enabled=False, data_dir=scratch / "var")
+    report = PeersReport(events, rounds, [System(name) for name, _ in SYSTEMS])
+    try:
+        broker = EmbeddedBroker()
+        broker.create_topics((SATISFACTION_EVENTS, COMPLAINTS, COMPLAINT_UPDATES, DEAD_LETTERS))
+        now = datetime.now(UTC).isoformat()
+        fill(broker.bootstrap, SATISFACTION_EVENTS, events, lambda i: event_message(i, now))
+        bench = _Bench(base, broker.bootstrap, scratch, events, 120 + events / 500)
+        for r in range(rounds):
+            # Each round starts one system later, so no system always runs first or last.
+            order = list(range(len(SYSTEMS)))
+            order = order[r % len(order) :] + order[: r % len(order)]
+            for i in order:
+                name, measure = SYSTEMS[i]
+                try:
+                    result = measure(bench, r)
+                except ChildFailed as exc:
+                    result = Run(error=str(exc).splitlines()[0])
+                log.info("round %d, %s: %s", r + 1, name, result)
+                report.systems[i].runs.append(result)
+        report.notes += notes(bench.versions)
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+    return report
+
+
+def notes(versions: dict[str, dict[str, str]]) -> list[str]:
+    quix_versions = versions.get("quix", {})
+    quix = quix_versions.get("quixstreams")
+    return [
+        f"Quix Streams {quix} ran in its own virtualenv (.venv-quix) with confluent-kafka "
+        f"{quix_versions.get('confluent-kafka', '?')} and pydantic "
+        f"{quix_versions.get('pydantic', '?')}: "
+        "it pins confluent-kafka < 2.13 and pydantic < 2.14, which the project cannot install"
+        if quix
+        else "Quix Streams did not run: its virtualenv is missing",
+    ]
