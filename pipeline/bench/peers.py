@@ -19,6 +19,8 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.error
+import urllib.request
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -29,7 +31,6 @@ from pipeline.bench.peer_run import COUNT, ROWS, Progress
 from pipeline.bench.traffic import event_message, fill
 from pipeline.config import PROJECT_ROOT, Settings
 from pipeline.contracts import COMPLAINT_UPDATES, COMPLAINTS, DEAD_LETTERS, SATISFACTION_EVENTS
-from pipeline.demo.run import fetch_stats
 from pipeline.embedded import EmbeddedBroker, embedded_kafka
 from pipeline.processes import ChildFailed, Children, free_port
 from pipeline.warehouse import connect
@@ -102,6 +103,15 @@ def checked(run: Run, progress: Progress, rows: int, distinct: int, launched: fl
         run.rate = events / max(p.done_at - p.first_rows_at, 1e-6)
         run.cpu_us = (p.done_cpu - p.first_cpu) / events * 1e6
     return run
+
+
+def fetch_stats(port: int) -> dict | None:
+    """The worker's /stats/, or None while it does not answer yet."""
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/stats/", timeout=5) as response:
+            return json.loads(response.read())
+    except (urllib.error.URLError, ConnectionError, TimeoutError, json.JSONDecodeError):
+        return None
 
 
 def tree_cpu(pid: int) -> float:
