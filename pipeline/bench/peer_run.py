@@ -28,6 +28,14 @@ from pipeline.warehouse.tables import SATISFACTION_EVENTS, SatisfactionRow, sati
 
 COUNT = "SELECT count(), uniqExact(event_id) FROM satisfaction_events"
 ROWS = "SELECT count() FROM satisfaction_events"  # cheap: what a poll asks
+# When the first and the last block became queryable, from the table itself: every block
+# gets its own ingested_at (DEFAULT now64(3), one value per insert), whoever wrote it.
+BLOCKS = """
+SELECT toUnixTimestamp64Milli(min(ingested_at)) / 1000,
+       toUnixTimestamp64Milli(max(ingested_at)) / 1000,
+       countIf(ingested_at = (SELECT max(ingested_at) FROM satisfaction_events))
+FROM satisfaction_events
+"""
 
 
 @dataclass
@@ -44,6 +52,12 @@ class Progress:
     done_cpu: float = 0.0
     written: int = 0
     rejected: list[str] = field(default_factory=list)
+    # From BLOCKS: the first block's and the last block's ingested_at, the last block's rows.
+    blocks: tuple[float, float, int] | None = None
+
+    def read_blocks(self, client: Client) -> None:
+        first, last, rows = client.query(BLOCKS).result_rows[0]
+        self.blocks = (float(first), float(last), int(rows))
 
     def received(self) -> None:
         if self.first_message_at is None:
@@ -210,6 +224,7 @@ def main(argv: list[str] | None = None) -> None:
         result["ready_at"] = time.time()
         SYSTEMS[args.system](args, client, progress)
         rows, distinct = client.query(COUNT).result_rows[0]
+        progress.read_blocks(client)
         result.update(rows=rows, distinct=distinct)
     except Exception as exc:
         named = isinstance(exc, KafkaEngineUnavailable)  # says what failed itself
