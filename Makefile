@@ -7,7 +7,10 @@ STAMP := $(VENV)/.installed
 # confluent-kafka < 2.13 and pydantic < 2.14, and the project needs >= 2.16 and >= 2.14.
 QUIX_VENV := .venv-quix
 QUIX_STAMP := $(QUIX_VENV)/.installed
-QUIX_PACKAGES := 'quixstreams==3.28.1' 'clickhouse-connect>=1.12,<2' 'chdb>=4.4,<5' 'orjson>=3.13'
+# The project's own ranges for what the peer imports of it (the contracts, the warehouse and,
+# for --complaints, the classifier).
+QUIX_PACKAGES := 'quixstreams==3.28.1' 'clickhouse-connect>=1.12,<2' 'chdb>=4.4,<5' \
+	'orjson>=3.13' 'scikit-learn>=1.9,<2' 'rjieba>=0.2.2,<0.3' 'jieba==0.42.1' 'joblib>=1.6'
 
 .PHONY: demo test lint format install clean bench dashboards
 
@@ -44,7 +47,7 @@ test: $(STAMP) $(QUIX_STAMP) $(CHROMIUM)
 # Speed on this machine, beside the ceilings measured in the same run (minutes, not seconds).
 bench: $(STAMP) $(QUIX_STAMP)
 	$(BIN)/gapwatch bench pipeline
-	$(BIN)/gapwatch bench peers
+	$(BIN)/gapwatch bench peers --complaints 24000
 	$(BIN)/gapwatch bench warehouse
 
 # Grafana dashboards and alert rules, generated from pipeline/panels (a test fails when stale).

@@ -6,14 +6,13 @@ from __future__ import annotations
 
 import argparse
 import tempfile
-from collections.abc import Callable
-from typing import Any
 
-from clickhouse_connect.driver.client import Client
 from quixstreams import Application, message_context
 from quixstreams.models.topics.admin import TopicAdmin
 from quixstreams.models.topics.topic import TopicConfig
 from quixstreams.sinks import BatchingSink, SinkBatch
+
+from pipeline.bench.peer_job import Pending, Progress, Validator, Writer
 
 
 def _inspect_from_metadata(
@@ -40,24 +39,20 @@ TopicAdmin.inspect_topics = _inspect_from_metadata
 
 class ClickHouseSink(BatchingSink):
     """Quix hands the sink one batch per topic partition at each checkpoint, and commits
-    that partition's offsets only after ``write`` returned: at-least-once, like the worker."""
+    that partition's offsets only after ``write`` returned: at-least-once, like the worker.
+    The rows are built here, a batch at a time (complaints are classified in batches)."""
 
-    def __init__(self, client: Client, progress: Any, insert: Callable, app: Application) -> None:
+    def __init__(self, writer: Writer, app: Application) -> None:
         super().__init__()
-        self.client, self.progress, self.insert, self.app = client, progress, insert, app
+        self.writer, self.app = writer, app
 
     def write(self, batch: SinkBatch) -> None:
-        rows = [item.value for item in batch if item.value is not None]
-        if rows:
-            self.insert(self.client, rows)
-        self.progress.queryable(self.progress.written + len(rows))
-        if self.progress.done:
+        self.writer.write([item.value for item in batch if item.value is not None])
+        if self.writer.progress.done:
             self.app.stop()  # the checkpoint in progress still commits
 
 
-def run(
-    args: argparse.Namespace, client: Client, progress: Any, validate: Callable, insert: Callable
-) -> None:
+def run(args: argparse.Namespace, progress: Progress, validate: Validator, writer: Writer) -> None:
     state = tempfile.mkdtemp(prefix="gapwatch-quix-")
     app = Application(
         broker_address=args.bootstrap,
@@ -74,11 +69,11 @@ def run(
     )
     topic = app.topic(args.topic, value_deserializer="bytes", key_deserializer="bytes")
 
-    def validated(raw: bytes) -> Any:
+    def validated(raw: bytes) -> Pending | None:
         progress.received()
         context = message_context()
         return validate(raw, context.partition, context.offset)
 
     sdf = app.dataframe(topic).apply(validated)
-    sdf.sink(ClickHouseSink(client, progress, insert, app))
+    sdf.sink(ClickHouseSink(writer, app))
     app.run()

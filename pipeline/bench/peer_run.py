@@ -13,90 +13,19 @@ import json
 import time
 import traceback
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
-from datetime import UTC, datetime
+from dataclasses import asdict
 from importlib import metadata
 from pathlib import Path
 
 from clickhouse_connect.driver.client import Client
 
+from pipeline.bench.peer_job import JOBS, Job, Progress, Validator, Writer
 from pipeline.config import Settings
-from pipeline.contracts import Limits, Rejection, SatisfactionEvent, decode
 from pipeline.warehouse import connect
 from pipeline.warehouse.setup import prepare_warehouse
-from pipeline.warehouse.tables import SATISFACTION_EVENTS, SatisfactionRow, satisfaction_row
-
-COUNT = "SELECT count(), uniqExact(event_id) FROM satisfaction_events"
-ROWS = "SELECT count() FROM satisfaction_events"  # cheap: what a poll asks
-# When the first and the last block became queryable, from the table itself: every block
-# gets its own ingested_at (DEFAULT now64(3), one value per insert), whoever wrote it.
-BLOCKS = """
-SELECT toUnixTimestamp64Milli(min(ingested_at)) / 1000,
-       toUnixTimestamp64Milli(max(ingested_at)) / 1000,
-       countIf(ingested_at = (SELECT max(ingested_at) FROM satisfaction_events))
-FROM satisfaction_events
-"""
 
 
-@dataclass
-class Progress:
-    """Wall clock (epoch s) and process CPU (all threads, chDB's included) at the first rows
-    queryable and at the last: the rate window leaves start-up out."""
-
-    expected: int
-    first_message_at: float | None = None
-    first_rows_at: float | None = None
-    first_rows: int = 0
-    first_cpu: float = 0.0
-    done_at: float | None = None
-    done_cpu: float = 0.0
-    written: int = 0
-    rejected: list[str] = field(default_factory=list)
-    # From BLOCKS: the first block's and the last block's ingested_at, the last block's rows.
-    blocks: tuple[float, float, int] | None = None
-
-    def read_blocks(self, client: Client) -> None:
-        first, last, rows = client.query(BLOCKS).result_rows[0]
-        self.blocks = (float(first), float(last), int(rows))
-
-    def received(self) -> None:
-        if self.first_message_at is None:
-            self.first_message_at = time.time()
-
-    def queryable(self, rows: int, cpu: Callable[[], float] = time.process_time) -> None:
-        """``rows`` in the table now (after an insert returned, or as counted); ``cpu``: the
-        measured process's CPU seconds (by default this process's)."""
-        self.written = rows
-        if self.first_rows_at is None and rows > 0:
-            self.first_rows_at, self.first_rows, self.first_cpu = time.time(), rows, cpu()
-        if self.done_at is None and rows >= self.expected:
-            self.done_at, self.done_cpu = time.time(), cpu()
-
-    @property
-    def done(self) -> bool:
-        return self.done_at is not None
-
-
-class Validator:
-    """Our contract, as the worker applies it: a Rejection is kept, never written."""
-
-    def __init__(self, progress: Progress) -> None:
-        self.limits, self.now, self.progress = Limits(), datetime.now(UTC), progress
-
-    def __call__(self, raw: bytes | None, partition: int, offset: int) -> SatisfactionRow | None:
-        event = decode(raw, SatisfactionEvent, self.limits, self.now)
-        if isinstance(event, Rejection):
-            self.progress.rejected.append(f"{partition}:{offset} {event.reason}")
-            return None
-        return satisfaction_row(event, partition, offset)
-
-
-def insert(client: Client, rows: list[SatisfactionRow]) -> None:
-    columns = list(SATISFACTION_EVENTS.row_columns)
-    client.insert(SATISFACTION_EVENTS.name, rows, column_names=columns)
-
-
-def confluent_loop(args: argparse.Namespace, client: Client, progress: Progress) -> None:
+def confluent_loop(args: argparse.Namespace, client: Client, job: Job, progress: Progress) -> None:
     """Hand-written: consume up to a batch (or what came within the batch wait), validate,
     insert, then commit synchronously: a commit never covers unwritten rows."""
     from confluent_kafka import Consumer
@@ -111,23 +40,21 @@ def confluent_loop(args: argparse.Namespace, client: Client, progress: Progress)
         }
     )
     consumer.subscribe([args.topic])
-    validate = Validator(progress)
+    validate, writer = Validator(progress, job), Writer(client, job, progress)
     try:
         while not progress.done:
             messages = consumer.consume(num_messages=args.batch, timeout=args.batch_seconds)
             if not messages:
                 continue
             progress.received()
-            rows = []
+            pending = []
             for m in messages:
                 if m.error() is not None:
                     raise RuntimeError(f"consume failed: {m.error()}")
-                row = validate(m.value(), m.partition() or 0, m.offset() or 0)
-                if row is not None:
-                    rows.append(row)
-            if rows:
-                insert(client, rows)
-            progress.queryable(progress.written + len(rows))
+                valid = validate(m.value(), m.partition() or 0, m.offset() or 0)
+                if valid is not None:
+                    pending.append(valid)
+            writer.write(pending)
             consumer.commit(asynchronous=False)
     finally:
         consumer.close()
@@ -156,8 +83,10 @@ class KafkaEngineUnavailable(RuntimeError):
     pass
 
 
-def kafka_engine(args: argparse.Namespace, client: Client, progress: Progress) -> None:
+def kafka_engine(args: argparse.Namespace, client: Client, job: Job, progress: Progress) -> None:
     """chDB consumes by itself; this process only counts what became queryable."""
+    if job.table.name != "satisfaction_events":
+        raise KafkaEngineUnavailable("the Kafka engine cannot call our classifier")
 
     def quoted(text: str) -> str:
         return "'" + text.replace("\\", "\\\\").replace("'", "\\'") + "'"
@@ -178,17 +107,17 @@ def kafka_engine(args: argparse.Namespace, client: Client, progress: Progress) -
     client.command(KAFKA_ENGINE_VIEW)
     deadline = time.monotonic() + args.deadline
     while not progress.done and time.monotonic() < deadline:
-        progress.queryable(client.query(ROWS).result_rows[0][0])
+        progress.queryable(client.query(job.rows_sql()).result_rows[0][0])
         time.sleep(0.05)
 
 
-def _quix(args: argparse.Namespace, client: Client, progress: Progress) -> None:
+def _quix(args: argparse.Namespace, client: Client, job: Job, progress: Progress) -> None:
     from pipeline.bench.peer_quix import run
 
-    run(args, client, progress, Validator(progress), insert)
+    run(args, progress, Validator(progress, job), Writer(client, job, progress))
 
 
-SYSTEMS: dict[str, Callable[[argparse.Namespace, Client, Progress], None]] = {
+SYSTEMS: dict[str, Callable[[argparse.Namespace, Client, Job, Progress], None]] = {
     "confluent": confluent_loop,
     "quix": _quix,
     "kafka-engine": kafka_engine,
@@ -211,20 +140,21 @@ def main(argv: list[str] | None = None) -> None:
     for name in ("--bootstrap", "--topic", "--group", "--path", "--out"):
         parser.add_argument(name, required=True)
     parser.add_argument("--events", type=int, required=True)
+    parser.add_argument("--contract", choices=sorted(JOBS), default="satisfaction")
     parser.add_argument("--batch", type=int, default=2000)
     parser.add_argument("--batch-seconds", type=float, default=0.5)
     parser.add_argument("--block-size", type=int, default=0, help="Kafka engine; 0: default")
     parser.add_argument("--deadline", type=float, default=600.0)
     args = parser.parse_args(argv)
-    progress = Progress(args.events)
+    progress, job = Progress(args.events), JOBS[args.contract]
     result: dict[str, object] = {"versions": _versions()}
     client = connect(f"chdb://{args.path}", through_worker=False)
     try:
         prepare_warehouse(client, Settings())
         result["ready_at"] = time.time()
-        SYSTEMS[args.system](args, client, progress)
-        rows, distinct = client.query(COUNT).result_rows[0]
-        progress.read_blocks(client)
+        SYSTEMS[args.system](args, client, job, progress)
+        rows, distinct = client.query(job.count_sql()).result_rows[0]
+        progress.read_blocks(client, job)
         result.update(rows=rows, distinct=distinct)
     except Exception as exc:
         named = isinstance(exc, KafkaEngineUnavailable)  # says what failed itself

@@ -15,7 +15,6 @@ import json
 import logging
 import os
 import shutil
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -23,13 +22,14 @@ import time
 import urllib.error
 import urllib.request
 import uuid
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-from pipeline.bench.peer_run import COUNT, ROWS, Progress
-from pipeline.bench.traffic import event_message, fill
+from pipeline.bench.classifier import texts_for
+from pipeline.bench.peer_figures import PeersReport, Run, System, checked
+from pipeline.bench.peer_job import JOBS, Progress
+from pipeline.bench.traffic import complaint_message, event_message, fill
 from pipeline.config import PROJECT_ROOT, Settings
 from pipeline.contracts import COMPLAINT_UPDATES, COMPLAINTS, DEAD_LETTERS, SATISFACTION_EVENTS
 from pipeline.embedded import EmbeddedBroker, embedded_kafka
@@ -47,72 +47,6 @@ PEER_MODULE = "pipeline.bench.peer_run"
 # worker's warehouse thread): only to see it finish and to sample its CPU; the rate comes
 # from the rows' own ingested_at.
 POLL_S = 0.5
-
-
-@dataclass
-class Run:
-    """One system in one round. rate: events/s from the first block's insert to the last's
-    (their ingested_at), start-up left out."""
-
-    rate: float | None = None
-    cpu_us: float | None = None  # CPU time per event over the same window, all threads
-    startup_s: float | None = None  # launch → first message (Kafka engine: first rows)
-    error: str | None = None
-
-
-@dataclass
-class System:
-    name: str
-    runs: list[Run] = field(default_factory=list)
-
-    def rates(self) -> list[float]:
-        return [r.rate for r in self.runs if r.rate is not None and r.error is None]
-
-    def median(self, of: Callable[[Run], float | None]) -> float | None:
-        values = [v for r in self.runs if r.error is None and (v := of(r)) is not None]
-        return statistics.median(values) if values else None
-
-    @property
-    def errors(self) -> list[str]:
-        return list(dict.fromkeys(r.error for r in self.runs if r.error))
-
-
-@dataclass
-class PeersReport:
-    events: int
-    rounds: int
-    systems: list[System]
-    notes: list[str] = field(default_factory=list)
-
-    def ratio(self, system: System) -> float | None:
-        worker = self.systems[0].median(lambda r: r.rate)
-        mine = system.median(lambda r: r.rate)
-        return mine / worker if worker and mine else None
-
-
-def checked(run: Run, progress: Progress, rows: int, distinct: int, launched: float) -> Run:
-    """The run's figures from what it recorded; a count that is not exactly every event is
-    the run's error, never a silent number."""
-    if progress.rejected:
-        run.error = f"{len(progress.rejected):,} events refused, first: {progress.rejected[0]}"
-    elif rows != progress.expected or distinct != progress.expected:
-        run.error = (
-            f"count mismatch: {rows:,} rows ({distinct:,} distinct event_id) "
-            f"for {progress.expected:,} events produced"
-        )
-    first = progress.first_message_at or progress.first_rows_at
-    run.startup_s = None if first is None else first - launched
-    p = progress
-    if p.blocks is not None:
-        # From the first block's insert to the last's: every block but the last was written
-        # in between.
-        start, end, last_rows = p.blocks
-        if end > start:
-            run.rate = (p.expected - last_rows) / (end - start)
-    if p.first_rows_at is not None and p.done_at is not None and p.expected > p.first_rows:
-        # CPU between the first rows seen and all of them (the process's own clock).
-        run.cpu_us = (p.done_cpu - p.first_cpu) / (p.expected - p.first_rows) * 1e6
-    return run
 
 
 def fetch_stats(port: int) -> dict | None:
@@ -146,17 +80,20 @@ class _Bench:
     scratch: Path
     events: int
     deadline_s: float
+    contract: str = "satisfaction"
+    topic: str = SATISFACTION_EVENTS
     versions: dict[str, dict[str, str]] = field(default_factory=dict)  # per peer
 
     def worker(self, r: int) -> Run:
         """`gapwatch worker` as the README starts it, a process of its own."""
-        name, port, path = f"worker-{r}", free_port(), self.scratch / f"worker-{r}"
+        name = f"{self.contract}-worker-{r}"
+        port, path, job = free_port(), self.scratch / name, JOBS[self.contract]
         settings = self.base.with_(
             **embedded_kafka(self.bootstrap),
             app_id=f"bench-peers-{r}-{uuid.uuid4().hex[:6]}",  # a new group reads from the start
             web_port=port,
             clickhouse_dsn=f"chdb://{path}",
-            data_dir=self.scratch / f"var-{r}",
+            data_dir=self.scratch / f"var-{name}",
         )
         progress = Progress(self.events)
         with Children(self.scratch / "logs") as children:
@@ -174,32 +111,36 @@ class _Bench:
                     children.check_alive(name)
                     if time.monotonic() > deadline:
                         break
-                    count = client.query(ROWS)
+                    count = client.query(job.rows_sql())
                     progress.queryable(count.result_rows[0][0], lambda: tree_cpu(proc.pid))
                     time.sleep(POLL_S)
-                progress.read_blocks(client)
+                progress.read_blocks(client, job)
                 stats = fetch_stats(port) or {}
-                topic = stats.get("worker", {}).get("topics", {}).get(SATISFACTION_EVENTS, {})
+                topic = stats.get("worker", {}).get("topics", {}).get(self.topic, {})
                 progress.first_message_at = topic.get("first_batch_at")
-                rows, distinct = client.query(COUNT).result_rows[0]
+                rows, distinct = client.query(job.count_sql()).result_rows[0]
             finally:
                 client.close()
         return checked(Run(), progress, rows, distinct, launched)
 
     def peer(self, system: str, r: int, *options: str) -> Run:
-        name = f"{system}{'-'.join(('', *options[1::2]))}-{r}"
+        name = f"{self.contract}-{system}{'-'.join(('', *options[1::2]))}-{r}"
         quix = system == "quix"
         if quix and not QUIX_PYTHON.exists():
             return Run(error=f"{QUIX_PYTHON} is missing: run `make install`")
         out = self.scratch / f"{name}.json"
-        args = [system, "--bootstrap", self.bootstrap, "--topic", SATISFACTION_EVENTS]
+        args = [system, "--bootstrap", self.bootstrap, "--topic", self.topic]
+        args += ["--contract", self.contract]
         args += ["--group", f"bench-peers-{name}-{uuid.uuid4().hex[:6]}", "--out", str(out)]
         args += ["--path", str(self.scratch / name), "--events", str(self.events)]
         args += ["--batch", str(self.base.warehouse.batch_size)]
         args += ["--batch-seconds", str(self.base.warehouse.batch_seconds)]
         args += ["--deadline", str(self.deadline_s), *options]
         # The Quix virtualenv has the project's source on its path, not installed.
-        env = {"PYTHONPATH": str(PROJECT_ROOT)} if quix else {}
+        model = {
+            k: v for k, v in self.base.env().items() if k.endswith(("_MODEL_DIR", "_ASSETS_DIR"))
+        }
+        env = {**model, "PYTHONPATH": str(PROJECT_ROOT)} if quix else model
         python = str(QUIX_PYTHON) if quix else sys.executable
         with Children(self.scratch / "logs") as children:
             launched = time.time()
@@ -221,22 +162,47 @@ class _Bench:
         return checked(Run(), progress, result["rows"], result["distinct"], launched)
 
 
-SYSTEMS: list[tuple[str, Callable[[_Bench, int], Run]]] = [
-    (WORKER, lambda b, r: b.worker(r)),
-    ("Quix Streams application", lambda b, r: b.peer("quix", r)),
-    ("confluent-kafka consumer loop", lambda b, r: b.peer("confluent", r)),
-    (
-        "chDB Kafka engine, kafka_max_block_size 2,000",
-        lambda b, r: b.peer("kafka-engine", r, "--block-size", "2000"),
-    ),
-    ("chDB Kafka engine, default block size", lambda b, r: b.peer("kafka-engine", r)),
+# (name, peer_run arguments); the worker runs beside them in every round.
+PEERS: list[tuple[str, tuple[str, ...]]] = [
+    ("Quix Streams application", ("quix",)),
+    ("confluent-kafka consumer loop", ("confluent",)),
+    ("chDB Kafka engine, kafka_max_block_size 2,000", ("kafka-engine", "--block-size", "2000")),
+    ("chDB Kafka engine, default block size", ("kafka-engine",)),
 ]
+CLASSIFYING = PEERS[:2]  # the Kafka engine cannot call our classifier
 
 
-def run(settings: Settings, events: int = 100_000, rounds: int = 3) -> PeersReport:
+def _rounds(report: PeersReport, bench: _Bench, peers: list[tuple[str, tuple[str, ...]]]) -> None:
+    suffix = "" if bench.contract == "satisfaction" else ", complaints with classification"
+    systems = [System(f"{WORKER}{suffix}", bench.contract, bench.events)]
+    systems += [System(f"{name}{suffix}", bench.contract, bench.events) for name, _ in peers]
+    report.systems += systems
+
+    def measure(i: int, r: int) -> Run:
+        if i == 0:
+            return bench.worker(r)
+        system, *options = peers[i - 1][1]
+        return bench.peer(system, r, *options)
+
+    for r in range(report.rounds):
+        # Each round starts one system later, so no system always runs first or last.
+        order = list(range(len(systems)))
+        order = order[r % len(order) :] + order[: r % len(order)]
+        for i in order:
+            try:
+                result = measure(i, r)
+            except ChildFailed as exc:
+                result = Run(error=str(exc).splitlines()[0])
+            log.info("round %d, %s: %s", r + 1, systems[i].name, result)
+            systems[i].runs.append(result)
+
+
+def run(
+    settings: Settings, events: int = 100_000, rounds: int = 3, complaints: int = 0
+) -> PeersReport:
     scratch = Path(tempfile.mkdtemp(prefix="gapwatch-peers-"))
     base = settings.with_(kafka_session_timeout=6.0, alerts_enabled=False, data_dir=scratch / "var")
-    report = PeersReport(events, rounds, [System(name) for name, _ in SYSTEMS])
+    report = PeersReport(events, rounds)
     try:
         broker = EmbeddedBroker()
         broker.create_topics((SATISFACTION_EVENTS, COMPLAINTS, COMPLAINT_UPDATES, DEAD_LETTERS))
@@ -244,18 +210,24 @@ def run(settings: Settings, events: int = 100_000, rounds: int = 3) -> PeersRepo
         fill(broker.bootstrap, SATISFACTION_EVENTS, events, lambda i: event_message(i, now))
         # A ceiling, not a pace: a loaded two-core machine may start a worker slowly.
         bench = _Bench(base, broker.bootstrap, scratch, events, 240 + events / 250)
-        for r in range(rounds):
-            # Each round starts one system later, so no system always runs first or last.
-            order = list(range(len(SYSTEMS)))
-            order = order[r % len(order) :] + order[: r % len(order)]
-            for i in order:
-                name, measure = SYSTEMS[i]
-                try:
-                    result = measure(bench, r)
-                except ChildFailed as exc:
-                    result = Run(error=str(exc).splitlines()[0])
-                log.info("round %d, %s: %s", r + 1, name, result)
-                report.systems[i].runs.append(result)
+        _rounds(report, bench, PEERS)
+        if complaints:
+            # Unseen customer-like texts, as `gapwatch bench pipeline` classifies.
+            texts = texts_for(settings.classifier.assets_dir, complaints)
+            fill(
+                broker.bootstrap, COMPLAINTS, complaints, lambda i: complaint_message(i, now, texts)
+            )
+            bench = _Bench(
+                base,
+                broker.bootstrap,
+                scratch,
+                complaints,
+                240 + complaints / 100,
+                contract="complaint",
+                topic=COMPLAINTS,
+                versions=bench.versions,
+            )
+            _rounds(report, bench, CLASSIFYING)
         report.notes += notes(bench.versions)
     finally:
         shutil.rmtree(scratch, ignore_errors=True)

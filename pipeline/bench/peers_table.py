@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from pipeline.bench.peers import PeersReport, System
+from pipeline.bench.peer_figures import PeersReport, System
 from pipeline.bench.record import versions
 
 COLUMNS = (
@@ -27,7 +27,7 @@ def row(report: PeersReport, system: System) -> tuple[str, ...]:
     ratio = report.ratio(system)
     startup = system.median(lambda r: r.startup_s)
     good = sum(1 for r in system.runs if r.error is None)
-    check = f"all {report.events:,}, {good} of {len(system.runs)} run(s)"
+    check = f"all {system.events:,}, {good} of {len(system.runs)} run(s)"
     if system.errors:
         check = f"ERROR in {len(system.runs) - good} of {len(system.runs)}: " + " | ".join(
             system.errors

@@ -150,6 +150,12 @@ def bench_pipeline(
     help="Rounds; each runs every system once, and medians are reported.",
 )
 @click.option(
+    "--complaints",
+    default=0,
+    show_default=True,
+    help="Also complaints with classification (the unseen evaluation texts); 0: none.",
+)
+@click.option(
     "--write",
     "write_to",
     type=click.Path(path_type=Path, dir_okay=False),
@@ -157,7 +163,7 @@ def bench_pipeline(
     show_default="docs/benchmarks.md of the repository",
     help="Markdown file whose marked peers block is replaced with this run's.",
 )
-def bench_peers(events: int, rounds: int, write_to: Path) -> None:
+def bench_peers(events: int, rounds: int, complaints: int, write_to: Path) -> None:
     """`gapwatch worker` beside a Quix Streams app, a confluent-kafka loop and chDB's Kafka
     engine, each validating the same pre-filled events and writing them to its own chDB."""
     import logging
@@ -179,7 +185,7 @@ def bench_peers(events: int, rounds: int, write_to: Path) -> None:
     console = rich_console()
     machine = record.machine()  # the load average before the run, not the one it causes
     with console.status(f"{rounds} round(s) of {events:,} events through each system…"):
-        report = run(settings(), events, rounds)
+        report = run(settings(), events, rounds, complaints)
     out = Table(
         title=f"GapWatch and its peers: {events:,} satisfaction events, validated and written",
         header_style="bold",

@@ -1,26 +1,31 @@
 """`gapwatch bench peers` at a tiny scale, through the real code: a real worker process, the
 Quix Streams app in its own virtualenv, the confluent-kafka loop and chDB's Kafka engine, on
-one embedded broker. Correctness only: each system wrote every event exactly once."""
+one embedded broker; and the worker, Quix and the loop again on complaints, which they
+classify. Correctness only: each system wrote every event exactly once."""
 
 import pytest
 
-from pipeline.bench.peer_run import Progress
-from pipeline.bench.peers import WORKER, Run, checked, run
+from pipeline.bench.peer_figures import Run, checked
+from pipeline.bench.peer_job import Progress
+from pipeline.bench.peers import WORKER, run
 from pipeline.bench.peers_table import section
 
 pytestmark = pytest.mark.integration
 
 EVENTS = 2000
+COMPLAINTS = 500
 
 # chDB 4.4 refuses the Kafka engine's CREATE TABLE ("Shutdown was called"): the benchmark
 # reports that error. Should a chDB run it, its rows are held to the same exact count.
 KAFKA_ENGINE_REFUSED = "CREATE TABLE … ENGINE = Kafka failed"
 
 
-def test_every_system_writes_every_event_exactly_once(settings):
-    report = run(settings, events=EVENTS, rounds=1)
+def test_every_system_writes_every_event_and_complaint_exactly_once(settings):
+    report = run(settings, events=EVENTS, rounds=1, complaints=COMPLAINTS)
 
     assert report.systems[0].name == WORKER
+    classifying = [s for s in report.systems if s.contract == "complaint"]
+    assert len(classifying) == 3 and all(s.events == COMPLAINTS for s in classifying)
     for system in report.systems:
         assert len(system.runs) == 1, system.name
         (only,) = system.runs
