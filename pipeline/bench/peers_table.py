@@ -43,6 +43,12 @@ def row(report: PeersReport, system: System) -> tuple[str, ...]:
     )
 
 
+def _jobs(report: PeersReport) -> str:
+    complaints = next((s.events for s in report.systems if s.contract == "complaint"), 0)
+    events = f"{report.events:,} events"
+    return f"{events} and {complaints:,} complaints" if complaints else events
+
+
 def section(report: PeersReport, command: str, machine_line: str) -> str:
     def cells(values: tuple[str, ...]) -> str:
         return "| " + " | ".join(v.replace("|", "\\|") for v in values) + " |"
@@ -53,7 +59,7 @@ def section(report: PeersReport, command: str, machine_line: str) -> str:
         f"- machine: {machine_line}",
         f"- versions: {versions()}",
         f"- command: `{command}`",
-        f"- {report.events:,} events; each of {report.rounds} round(s) runs every system once; "
+        f"- {_jobs(report)}; each of {report.rounds} round(s) runs every system once; "
         "medians of the rounds",
         "",
         cells(COLUMNS),
