@@ -25,7 +25,16 @@ class Children:
         self.procs: dict[str, subprocess.Popen] = {}
         self._started: set[str] = set()
 
-    def start(self, name: str, args: list[str], env: dict[str, str]) -> subprocess.Popen:
+    def start(
+        self,
+        name: str,
+        args: list[str],
+        env: dict[str, str],
+        python: str = sys.executable,
+        module: str = "pipeline",
+    ) -> subprocess.Popen:
+        """``python -m module *args``; another interpreter (a virtualenv's) and module are
+        for the benchmarks' peers."""
         # A restarted child appends, so its predecessor's last words stay readable.
         mode = "ab" if name in self._started else "wb"
         self._started.add(name)
@@ -33,7 +42,7 @@ class Children:
             # A session of its own: Ctrl-C at the terminal reaches only the parent, which
             # stops its children in order (simulator, worker, broker) instead of all at once.
             proc = subprocess.Popen(
-                [sys.executable, "-m", "pipeline", *args],
+                [python, "-m", module, *args],
                 stdout=log,
                 stderr=subprocess.STDOUT,
                 env={**os.environ, **env},

@@ -141,6 +141,69 @@ def bench_pipeline(
     console.print(f"results written to {write_to}")
 
 
+@bench.command("peers")
+@click.option("--events", default=100_000, show_default=True)
+@click.option(
+    "--rounds",
+    default=3,
+    show_default=True,
+    help="Rounds; each runs every system once, and medians are reported.",
+)
+@click.option(
+    "--complaints",
+    default=0,
+    show_default=True,
+    help="Also complaints with classification (the unseen evaluation texts); 0: none.",
+)
+@click.option(
+    "--write",
+    "write_to",
+    type=click.Path(path_type=Path, dir_okay=False),
+    default=PROJECT_ROOT / "docs" / "benchmarks.md",
+    show_default="docs/benchmarks.md of the repository",
+    help="Markdown file whose marked peers block is replaced with this run's.",
+)
+def bench_peers(events: int, rounds: int, complaints: int, write_to: Path) -> None:
+    """`gapwatch worker` beside a Quix Streams app, a confluent-kafka loop and chDB's Kafka
+    engine, each validating the same pre-filled events and writing them to its own chDB."""
+    import logging
+    import shlex
+    import sys
+
+    from rich.markup import escape
+    from rich.table import Table
+
+    from pipeline.bench import record
+    from pipeline.bench.peers import run
+    from pipeline.bench.peers_table import COLUMNS, row, section
+    from pipeline.cli._root import console as rich_console
+
+    logging.basicConfig(level=logging.WARNING)
+    # kafka-python (filling the topic) logs its ApiVersions fallback against the embedded
+    # broker as an error on every connection, then works.
+    logging.getLogger("kafka").setLevel(logging.CRITICAL)
+    console = rich_console()
+    machine = record.machine()  # the load average before the run, not the one it causes
+    with console.status(f"{rounds} round(s) of {events:,} events through each system…"):
+        report = run(settings(), events, rounds, complaints)
+    out = Table(
+        title=f"GapWatch and its peers: {events:,} satisfaction events, validated and written",
+        header_style="bold",
+    )
+    for column in COLUMNS:
+        out.add_column(column)
+    for system in report.systems:
+        cells = [escape(c) for c in row(report, system)]
+        style = "red" if system.errors else None
+        out.add_row(*cells, style=style)
+    console.print(out)
+    for note in report.notes:
+        console.print(note)
+    command = "gapwatch " + " ".join(shlex.quote(a) for a in sys.argv[1:])
+    record.write(write_to, "gapwatch bench peers", section(report, command, machine))
+    console.print(f"results written to {write_to}")
+
+
 @bench.command("classifier")
 @click.option("--docs", default=20_000, show_default=True, help="Complaints to classify.")
 @click.option("--batch", default=1000, show_default=True, help="Texts per model call.")
