@@ -29,10 +29,17 @@ from __future__ import annotations
 
 import math
 from collections import deque
-from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
+from pipeline.alerting._banks import (
+    SIGNALS,
+    Cusum,
+    Day,
+    Peers,
+    SignalState,
+    llr,
+)
 from pipeline.alerting.events import (
     AlertEvent,
     DetectorConfig,
@@ -46,115 +53,9 @@ from pipeline.alerting.threshold import threshold
 __all__ = ["AlertEvent", "Detector", "DetectorConfig", "Scope", "ShareDrop", "Window"]
 
 
-@dataclass(frozen=True)
-class _Signal:
-    """A share of the ratings the detector watches for a drop."""
-
-    name: str
-    hits: Callable[[Window], int]  # the window's ratings that count toward the share
-    drops: Callable[[DetectorConfig], tuple[float, ...]]
-    trigger: Callable[[float], str]  # the alert's trigger, from the drop size that crossed
-    quieter: Callable[[DetectorConfig], float]  # its false-alert budget's multiple
-
-
-_SIGNALS = (
-    _Signal(
-        "top2",
-        lambda w: w.top2,
-        lambda c: c.drops,
-        lambda drop: "sudden" if drop >= 0.25 else "sustained",
-        lambda _: 1.0,
-    ),
-    _Signal(
-        "above1",
-        lambda w: w.ratings - w.ones,
-        lambda c: c.one_drops,
-        lambda _: "low_scores",
-        lambda c: c.ones_quieter,
-    ),
-)
-
-
-@dataclass
-class _Counts:
-    n: float = 0.0
-    hits: float = 0.0
-    score: float = 0.0
-
-    def decay_add(self, keep: float, n: float, hits: float, score: float) -> None:
-        self.n = keep * self.n + n
-        self.hits = keep * self.hits + hits
-        self.score = keep * self.score + score
-
-    def share(self) -> float:
-        return self.hits / self.n
-
-
-@dataclass
-class _Cusum:
-    """One drop size's CUSUM, and the ratings gathered since it last stood at zero."""
-
-    drop: float
-    value: float = 0.0
-    start: datetime | None = None
-    n: int = 0
-    top2: int = 0
-    score: int = 0
-
-    def add(self, w: Window, llr: float) -> None:
-        self.value = max(0.0, self.value + llr)
-        if self.value == 0.0:
-            self.reset()
-            return
-        if self.start is None:
-            self.start = w.start
-        self.n += w.ratings
-        self.top2 += w.top2
-        self.score += w.score_sum
-
-    def reset(self) -> None:
-        self.value, self.start, self.n, self.top2, self.score = 0.0, None, 0, 0, 0
-
-
-@dataclass
-class _Day:
-    """A day of learned windows: its ratings against what the baseline expected."""
-
-    day: int = -1
-    n: int = 0
-    hits: int = 0
-    expected: float = 0.0
-
-
-@dataclass
-class _SignalState:
-    """What a scope knows of one signal: its level, rhythm, wander and CUSUM bank."""
-
-    bank: list[_Cusum]
-    all_day: _Counts = field(default_factory=_Counts)
-    by_hour: list[_Counts] = field(default_factory=lambda: [_Counts() for _ in range(24)])
-    wander: float = 0.0  # variance of a day's share around the baseline, beyond binomial
-    wander_days: float = 0.0
-    today: _Day = field(default_factory=_Day)
-    hour_prior: float = 1500.0  # see DetectorConfig.hour_prior_ratings
-    recent_n: float = 0.0  # learned ratings of the last hours, faded
-    recent_residual: float = 0.0  # their hits less the baseline's expectation
-
-
-@dataclass
-class _Peers:
-    """What stores share, per signal: their pooled level and hour-of-day profile (learned
-    windows of store scopes only, so the overall scope does not count them twice), and
-    their typical day-to-day sd."""
-
-    level: _Counts = field(default_factory=_Counts)
-    by_hour: list[_Counts] = field(default_factory=lambda: [_Counts() for _ in range(24)])
-    wander: float | None = None
-
-
 @dataclass
 class _ScopeState:
-    signals: list[_SignalState]
+    signals: list[SignalState]
     hour_windows: list[float] = field(default_factory=lambda: [0.0] * 24)
     windows: float = 0.0  # learned windows, weighted as the counts are: volume = n / windows
     seen: int = 0
@@ -186,7 +87,7 @@ class Detector:
         self._windows_per_hour = timedelta(hours=1) / self.config.window
         self._windows_per_day = int(per_day)
         self._keep_recent = 0.5 ** (self.config.window / self.config.recent_half_life)
-        self._peers = [_Peers() for _ in _SIGNALS]
+        self._peers = [Peers() for _ in SIGNALS]
 
     def scopes(self) -> list[Scope]:
         return list(self._states)
@@ -198,9 +99,9 @@ class Detector:
         state = self._states.get(w.scope)
         if state is None:
             state = self._states[w.scope] = _ScopeState(
-                [_SignalState([_Cusum(d) for d in sig.drops(self.config)]) for sig in _SIGNALS]
+                [SignalState([Cusum(d) for d in sig.drops(self.config)]) for sig in SIGNALS]
             )
-        baselines = [self._baseline(state, i, w.scope, w.start) for i in range(len(_SIGNALS))]
+        baselines = [self._baseline(state, i, w.scope, w.start) for i in range(len(SIGNALS))]
         events: list[AlertEvent] = []
         if all(b is not None for b in baselines):
             if state.open is None:
@@ -227,10 +128,10 @@ class Detector:
     def _watch(self, s: _ScopeState, w: Window, baselines: list[_Baseline]) -> list[AlertEvent]:
         c = self.config
         budget = self._budget(s)
-        crossed: tuple[int, _Cusum] | None = None
+        crossed: tuple[int, Cusum] | None = None
         s.suspicious = False
         levels = []
-        for i, (sig, state, base) in enumerate(zip(_SIGNALS, s.signals, baselines, strict=True)):
+        for i, (sig, state, base) in enumerate(zip(SIGNALS, s.signals, baselines, strict=True)):
             # Today's level: the posterior of the day's offset given the last hours' ratings.
             p0 = base.share
             binomial, wander = p0 * (1 - p0), self._wander(state, i)
@@ -250,7 +151,7 @@ class Detector:
                 if alt < 0.02 or alt >= ref - 0.01:
                     cusum.value = 0.0  # a drop this small cannot be told from a bad day here
                     continue
-                cusum.add(w, _llr(w.ratings, hits, ref, alt))
+                cusum.add(w, llr(w.ratings, hits, ref, alt))
                 if cusum.n < c.min_ratings or cusum.start is None:
                     continue
                 limit = threshold(_grid(p0), _grid(ref), _grid(alt), runs, _grid(spread))
@@ -275,7 +176,7 @@ class Detector:
             scope=w.scope,
             opened_at=end,
             resolved_at=None,
-            trigger=_SIGNALS[signal].trigger(cusum.drop),
+            trigger=SIGNALS[signal].trigger(cusum.drop),
             window_start=cusum.start,
             window_end=end,
             measured=measured,
@@ -287,16 +188,16 @@ class Detector:
     def _recover(self, s: _ScopeState, w: Window, base: _Baseline | None) -> list[AlertEvent]:
         assert s.open is not None and base is not None
         # Evidence that the share is back at its baseline rather than still down.
-        hits = _SIGNALS[s.open_signal].hits(w)
+        hits = SIGNALS[s.open_signal].hits(w)
         p0 = base.share
-        s.recovery = max(0.0, s.recovery - _llr(w.ratings, hits, p0, max(0.01, p0 - s.open_drop)))
+        s.recovery = max(0.0, s.recovery - llr(w.ratings, hits, p0, max(0.01, p0 - s.open_drop)))
         if s.recovery < self.config.resolve_evidence:
             return []
         resolved = replace(s.open, resolved_at=w.start + self.config.window)
         s.open, s.recovery = None, 0.0
         for held in s.held:
             hour = held.start.hour
-            for sig, state in zip(_SIGNALS, s.signals, strict=True):
+            for sig, state in zip(SIGNALS, s.signals, strict=True):
                 state.by_hour[hour].decay_add(
                     self._keep_hour, held.ratings, sig.hits(held), held.score_sum
                 )
@@ -315,7 +216,7 @@ class Detector:
         # Rounded to a quarter octave, so thresholds are computed once per step of volume.
         return float(2 ** (round(4 * math.log2(max(per_hour, 0.1) * hours)) / 4))
 
-    def _hour_prior(self, state: _SignalState) -> float:
+    def _hour_prior(self, state: SignalState) -> float:
         """Empirical Bayes: the binomial variance over the variance of the scope's hours of
         day around its all-day level beyond chance (``pq / τ²``)."""
         level = state.all_day.share() if state.all_day.n > 0 else 0.5
@@ -350,7 +251,7 @@ class Detector:
             default=0.0,
         )
 
-    def _wander(self, state: _SignalState, signal: int) -> float:
+    def _wander(self, state: SignalState, signal: int) -> float:
         """The scope's day-to-day variance: its own days', leaning on the stores' typical
         wander (or ``prior_wander`` before any store has shown one) while it has few."""
         c = self.config
@@ -362,7 +263,7 @@ class Detector:
         return max(mixed, _LEAST_WANDER**2)
 
     def _learn(self, s: _ScopeState, scope: Scope, w: Window) -> None:
-        for i, (sig, state) in enumerate(zip(_SIGNALS, s.signals, strict=True)):
+        for i, (sig, state) in enumerate(zip(SIGNALS, s.signals, strict=True)):
             hits = sig.hits(w)
             baseline = self._baseline(s, i, scope, w.start, warm=False)
             self._close_day(state, i, w, scope.kind)
@@ -388,7 +289,7 @@ class Detector:
         if s.first is None:
             s.first = w.start
 
-    def _close_day(self, state: _SignalState, signal: int, w: Window, kind: str) -> None:
+    def _close_day(self, state: SignalState, signal: int, w: Window, kind: str) -> None:
         """At a new day, what the last one says of the scope's day-to-day wander."""
         day = w.start.toordinal()
         if day == state.today.day:
@@ -409,7 +310,7 @@ class Detector:
                 own = math.sqrt(state.wander)
                 peers = self._peers[signal]
                 peers.wander = own if peers.wander is None else 0.98 * peers.wander + 0.02 * own
-        state.today = _Day(day)
+        state.today = Day(day)
 
     def _baseline(
         self, s: _ScopeState, signal: int, scope: Scope, at: datetime, warm: bool = True
@@ -451,8 +352,3 @@ _LEAST_WANDER = 0.003
 def _grid(share: float) -> float:
     """A share to the half point: thresholds hardly move within one, and are cached."""
     return round(share * 200) / 200
-
-
-def _llr(n: int, hits: int, ref: float, alt: float) -> float:
-    """Evidence (nats) that a window's share is ``alt`` rather than ``ref``."""
-    return hits * math.log(alt / ref) + (n - hits) * math.log((1 - alt) / (1 - ref))
