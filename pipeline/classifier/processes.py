@@ -92,8 +92,11 @@ class ClassifierProcesses:
                 )
             await asyncio.to_thread(pool.shutdown, wait=True)
             return None
-        old, self._pool, self.version = self._pool, pool, version
+        old, self._pool = self._pool, pool
         await asyncio.to_thread(old.shutdown, wait=True)
+        # Shown once the old children have gone: the version /stats/ names is then the only
+        # one serving (each prediction carries the version of the child that made it).
+        self.version = version
         return version
 
     def close(self) -> None:
