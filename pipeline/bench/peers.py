@@ -19,8 +19,6 @@ import subprocess
 import sys
 import tempfile
 import time
-import urllib.error
-import urllib.request
 import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -33,7 +31,7 @@ from pipeline.bench.traffic import complaint_message, event_message, fill
 from pipeline.config import PROJECT_ROOT, Settings
 from pipeline.contracts import COMPLAINT_UPDATES, COMPLAINTS, DEAD_LETTERS, SATISFACTION_EVENTS
 from pipeline.embedded import EmbeddedBroker, embedded_kafka
-from pipeline.processes import ChildFailed, Children, free_port
+from pipeline.processes import ChildFailed, Children, fetch_stats, free_port
 from pipeline.warehouse import connect
 
 log = logging.getLogger(__name__)
@@ -47,15 +45,6 @@ PEER_MODULE = "pipeline.bench.peer_run"
 # worker's warehouse thread): only to see it finish and to sample its CPU; the rate comes
 # from the rows' own ingested_at.
 POLL_S = 0.5
-
-
-def fetch_stats(port: int) -> dict | None:
-    """The worker's /stats/, or None while it does not answer yet."""
-    try:
-        with urllib.request.urlopen(f"http://127.0.0.1:{port}/stats/", timeout=5) as response:
-            return json.loads(response.read())
-    except (urllib.error.URLError, ConnectionError, TimeoutError, json.JSONDecodeError):
-        return None
 
 
 def tree_cpu(pid: int) -> float:

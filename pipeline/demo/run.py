@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import json
 import time
-import urllib.error
-import urllib.request
 from contextlib import closing
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
@@ -20,18 +18,10 @@ from pipeline.demo.render import gap_table, live_view, satisfaction_table
 from pipeline.embedded import embedded_kafka
 from pipeline.panels.html_report import write_report
 from pipeline.panels.report_range import fitted_range
-from pipeline.processes import ChildFailed, Children, free_port, wait_for_file
+from pipeline.processes import ChildFailed, Children, fetch_stats, free_port, wait_for_file
 from pipeline.terminal import table
 from pipeline.warehouse import connect, redact
 from pipeline.warehouse.summary import summary
-
-
-def fetch_stats(port: int) -> dict | None:
-    try:
-        with urllib.request.urlopen(f"http://127.0.0.1:{port}/stats/", timeout=5) as response:
-            return json.loads(response.read())
-    except (urllib.error.URLError, ConnectionError, TimeoutError, json.JSONDecodeError):
-        return None
 
 
 def drained(stats: dict, produced: dict[str, int]) -> bool:

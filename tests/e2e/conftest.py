@@ -12,8 +12,7 @@ import pytest
 from kafka import KafkaProducer
 
 from pipeline.config import PROJECT_ROOT, Settings
-from pipeline.demo.run import fetch_stats
-from pipeline.processes import Children, free_port
+from pipeline.processes import Children, fetch_stats, free_port
 
 
 class RunningWorker:
